@@ -1,0 +1,229 @@
+/**
+ * Names to addresses, as Python's getaddrinfo, gethostbyname, gethostname and getfqdn,
+ * on the libc resolver (dns.lookup) so /etc/hosts and nsswitch apply as they do for C.
+ */
+import { lookup, lookupService } from "node:dns/promises";
+import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import { hostname } from "node:os";
+import { checkPort, type Inet4Address, type Inet6Address } from "../address.js";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_NUMERICSERV,
+  AI_PASSIVE,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOCK_STREAM,
+} from "../constants.js";
+import { fromNodeError, gaierror } from "../errors.js";
+import { Deadline, race } from "./wait.js";
+
+/** Python's 5-tuple: (family, type, proto, canonname, sockaddr). */
+export type AddrInfo = [
+  family: number,
+  type: number,
+  proto: number,
+  canonname: string,
+  sockaddr: Inet4Address | Inet6Address,
+];
+
+const TYPES: readonly (readonly [type: number, proto: number])[] = [
+  [SOCK_STREAM, IPPROTO_TCP],
+  [SOCK_DGRAM, IPPROTO_UDP],
+  [SOCK_RAW, 0],
+];
+
+/**
+ * Resolves a host and a port or service name into Python's 5-tuples. `family` and
+ * `type` filter the result (0 = any); a literal address of the other family fails with
+ * gaierror EAI_ADDRFAMILY, as in Python on Linux.
+ */
+export async function getaddrinfo(
+  host: string | null,
+  port: string | number | null,
+  family = AF_UNSPEC,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Promise<AddrInfo[]> {
+  if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw new gaierror("EAI_FAMILY");
+  const types = TYPES.filter(([t, p]) => (type === 0 || t === type) && (proto === 0 || p === proto || type !== 0));
+  if (types.length === 0) throw new gaierror("EAI_SOCKTYPE");
+  const ports = await portsFor(port, flags, types);
+  const addresses = await hostAddresses(host, family, flags);
+  const result: AddrInfo[] = [];
+  for (const [ip, fam] of addresses) {
+    for (const [t, p] of types) {
+      const number = ports.get(t);
+      if (number === undefined) continue;
+      const canon = result.length === 0 && flags & AI_CANONNAME ? (host ?? "") : "";
+      const sockaddr: Inet4Address | Inet6Address = fam === AF_INET6 ? inet6(ip, number) : [ip, number];
+      result.push([fam, t, proto === 0 ? p : proto, canon, sockaddr]);
+    }
+  }
+  return result;
+}
+
+/** The first IPv4 address of a name, as Python's gethostbyname. */
+export async function gethostbyname(name: string): Promise<string> {
+  return resolveHost(AF_INET, name, Deadline.never);
+}
+
+/** This machine's host name. */
+export function gethostname(): string {
+  return hostname();
+}
+
+/**
+ * A fully qualified name for `name` (this host when empty), by Python's rule: the reverse
+ * lookup's name if it has a dot, else that name; the input itself if lookups fail.
+ */
+export async function getfqdn(name = ""): Promise<string> {
+  let query = name.trim();
+  if (query === "" || query === "0.0.0.0" || query === "::") query = hostname();
+  try {
+    const { address } = await lookup(query);
+    const { hostname: found } = await lookupService(address, 0);
+    return found;
+  } catch {
+    return query;
+  }
+}
+
+/**
+ * One address of `family` for bind/connect/sendto. "" is the wildcard, "<broadcast>" the
+ * IPv4 broadcast address, literals are checked against the family, names are looked up
+ * within the deadline.
+ */
+export async function resolveHost(family: number, host: string, deadline: Deadline): Promise<string> {
+  const v6 = family === AF_INET6;
+  if (host === "") return v6 ? "::" : "0.0.0.0";
+  if (host === "<broadcast>" && !v6) return "255.255.255.255";
+  const literal = isIP(host);
+  if (literal !== 0) {
+    if ((literal === 6) !== v6) throw new gaierror("EAI_ADDRFAMILY", host);
+    return host;
+  }
+  checkHostname(host);
+  const found = await race(deadline, lookup(host, { family: v6 ? 6 : 4 })).catch((err: unknown) => {
+    throw fromNodeError(err, host);
+  });
+  return found.address;
+}
+
+/**
+ * A name the resolver could never find (over 253 characters, an empty label or one over
+ * 63) fails here, as it would in the resolver, but without asking a name server.
+ */
+function checkHostname(host: string): void {
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  const labels = name.split(".");
+  if (name.length > 253 || labels.some((label) => label.length === 0 || label.length > 63)) {
+    throw new gaierror("EAI_NONAME", host.length > 40 ? `${host.slice(0, 40)}... (${host.length} characters)` : host);
+  }
+}
+
+function inet6(ip: string, port: number): Inet6Address {
+  const cut = ip.indexOf("%");
+  if (cut < 0) return [ip, port, 0, 0];
+  const scope = Number(ip.slice(cut + 1));
+  return [ip.slice(0, cut), port, 0, Number.isInteger(scope) ? scope : 0];
+}
+
+async function hostAddresses(host: string | null, family: number, flags: number): Promise<[string, number][]> {
+  const want = (fam: number): boolean => family === AF_UNSPEC || family === fam;
+  if (host === null) {
+    const passive = (flags & AI_PASSIVE) !== 0;
+    const all: [string, number][] = [
+      [passive ? "::" : "::1", AF_INET6],
+      [passive ? "0.0.0.0" : "127.0.0.1", AF_INET],
+    ];
+    return all.filter(([, fam]) => want(fam));
+  }
+  const literal = isIP(host.split("%")[0] ?? "");
+  if (literal !== 0) {
+    const fam = literal === 6 ? AF_INET6 : AF_INET;
+    if (!want(fam)) throw new gaierror("EAI_ADDRFAMILY", host);
+    return [[host, fam]];
+  }
+  if (host === "" || flags & AI_NUMERICHOST) throw new gaierror("EAI_NONAME", host);
+  checkHostname(host);
+  const found = await lookup(host, { all: true, family: family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0 }).catch(
+    (err: unknown) => {
+      throw fromNodeError(err, host);
+    },
+  );
+  return found.map(({ address, family: f }) => [address, f === 6 ? AF_INET6 : AF_INET]);
+}
+
+/** The port for each wanted socket type; a service name may exist for tcp, udp or both. */
+async function portsFor(
+  port: string | number | null,
+  flags: number,
+  types: readonly (readonly [number, number])[],
+): Promise<Map<number, number>> {
+  let byProto: { tcp?: number; udp?: number; any?: number };
+  if (port === null) byProto = { any: 0 };
+  else if (typeof port === "number") byProto = { any: checkPort(port) };
+  else if (/^[0-9]+$/.test(port)) byProto = { any: checkPort(Number(port)) };
+  else if (flags & AI_NUMERICSERV) throw new gaierror("EAI_NONAME", port);
+  else byProto = (await services()).get(port) ?? {};
+  const ports = new Map<number, number>();
+  for (const [t] of types) {
+    const number = byProto.any ?? (t === SOCK_STREAM ? byProto.tcp : t === SOCK_DGRAM ? byProto.udp : undefined);
+    if (number !== undefined) ports.set(t, number);
+  }
+  if (ports.size === 0) throw new gaierror("EAI_SERVICE", String(port));
+  return ports;
+}
+
+let serviceTable: Promise<Map<string, { tcp?: number; udp?: number }>> | undefined;
+
+/** /etc/services, read once; a few well-known names where the file is missing. */
+function services(): Promise<Map<string, { tcp?: number; udp?: number }>> {
+  serviceTable ??= readFile("/etc/services", "utf8")
+    .catch(() => FALLBACK_SERVICES)
+    .then(parseServices);
+  return serviceTable;
+}
+
+const FALLBACK_SERVICES = `echo 7/tcp
+echo 7/udp
+discard 9/tcp
+daytime 13/tcp
+ftp 21/tcp
+ssh 22/tcp
+telnet 23/tcp
+smtp 25/tcp
+domain 53/tcp
+domain 53/udp
+http 80/tcp www
+pop3 110/tcp
+ntp 123/udp
+imap 143/tcp
+https 443/tcp
+https 443/udp
+`;
+
+/** Parses services(5): "name port/proto aliases... # comment". */
+export function parseServices(text: string): Map<string, { tcp?: number; udp?: number }> {
+  const table = new Map<string, { tcp?: number; udp?: number }>();
+  for (const line of text.split("\n")) {
+    const [name, spec, ...aliases] = (line.split("#")[0] ?? "").trim().split(/\s+/);
+    const match = /^([0-9]+)\/(tcp|udp)$/.exec(spec ?? "");
+    if (!name || !match) continue;
+    const proto = match[2] as "tcp" | "udp";
+    for (const key of [name, ...aliases]) {
+      const entry = table.get(key) ?? {};
+      entry[proto] ??= Number(match[1]);
+      table.set(key, entry);
+    }
+  }
+  return table;
+}

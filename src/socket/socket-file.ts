@@ -1,0 +1,112 @@
+/**
+ * makefile(): a socket read and written like a file, line by line.
+ *
+ * Binary modes ("rb", "wb", "rwb") read and write Buffers; text modes ("r", "w", "rw")
+ * strings in an encoding (UTF-8 by default). Lines are split on bytes before decoding, so
+ * a character split across packets is never broken. Writes go straight to sendall (there
+ * is no write buffer, so flush() has nothing to do). Closing the file leaves the socket open.
+ */
+import { StringDecoder } from "node:string_decoder";
+import { oserror } from "../errors.js";
+import { LineSplitter } from "../framing/line-splitter.js";
+import type { Socket } from "./socket.js";
+
+export interface SocketFileOptions {
+  /** Text encoding for text modes; "utf8" by default. */
+  encoding?: BufferEncoding;
+}
+
+const CHUNK = 65536;
+
+export class SocketFile {
+  readonly mode: string;
+  readonly #sock: Socket;
+  readonly #binary: boolean;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #encoding: BufferEncoding;
+  /** One decoder for every text read, so a character cut by read(size) is finished later. */
+  readonly #decoder: StringDecoder;
+  readonly #buffer = new LineSplitter();
+  #eof = false;
+  #closed = false;
+
+  constructor(sock: Socket, mode: string, options: SocketFileOptions) {
+    if (!/^(r|w|rw|wr)b?$|^b(r|w|rw)$/.test(mode)) {
+      throw new RangeError(`invalid mode ${JSON.stringify(mode)} (only r, w, b allowed)`);
+    }
+    this.mode = mode;
+    this.#sock = sock;
+    this.#binary = mode.includes("b");
+    this.#readable = mode.includes("r");
+    this.#writable = mode.includes("w");
+    this.#encoding = options.encoding ?? "utf8";
+    this.#decoder = new StringDecoder(this.#encoding);
+  }
+
+  /** One line with its "\n" (at most `limit` bytes); empty at end of stream, as in Python. */
+  async readline(limit = -1): Promise<string | Buffer> {
+    this.#check(this.#readable, "reading");
+    const max = limit < 0 ? Number.POSITIVE_INFINITY : limit;
+    for (;;) {
+      const line = this.#buffer.line(max);
+      if (line) return this.#out(line);
+      if (this.#eof || max === 0) return this.#out(this.#buffer.takeAll());
+      await this.#fill();
+    }
+  }
+
+  /** `size` bytes, in text mode too (fewer at end of stream), or everything up to end of stream when negative. */
+  async read(size = -1): Promise<string | Buffer> {
+    this.#check(this.#readable, "reading");
+    while (!this.#eof && (size < 0 || this.#buffer.size < size)) await this.#fill();
+    return this.#out(size < 0 ? this.#buffer.takeAll() : this.#buffer.take(size));
+  }
+
+  /** Writes everything; returns how many bytes (binary) or characters (text) were written. */
+  async write(data: string | Uint8Array): Promise<number> {
+    this.#check(this.#writable, "writing");
+    if (this.#binary === (typeof data === "string")) {
+      throw new TypeError(this.#binary ? "a binary file takes bytes, not a string" : "a text file takes a string");
+    }
+    const bytes = typeof data === "string" ? Buffer.from(data, this.#encoding) : data;
+    await this.#sock.sendall(bytes);
+    return data.length;
+  }
+
+  /** Nothing is buffered on the way out, so there is nothing to flush. */
+  async flush(): Promise<void> {
+    this.#check(true, "flushing");
+  }
+
+  /** Closes the file, not the socket. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** The lines until end of stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<string | Buffer, void, undefined> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  async #fill(): Promise<void> {
+    const chunk = await this.#sock.recv(CHUNK);
+    if (chunk) this.#buffer.push(chunk);
+    else this.#eof = true;
+  }
+
+  #out(bytes: Buffer): string | Buffer {
+    if (this.#binary) return bytes;
+    const text = this.#decoder.write(bytes);
+    return this.#eof && this.#buffer.size === 0 ? text + this.#decoder.end() : text;
+  }
+
+  #check(allowed: boolean, what: string): void {
+    if (this.#closed) throw oserror("EBADF", "I/O on a closed file");
+    if (!allowed) throw oserror("EBADF", `file not open for ${what}`);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * One connected stream (TCP or Unix) with Python's recv/send semantics on top of a Node
+ * socket in paused mode.
+ *
+ * Reading: nothing is read from the kernel until the first recv(); after that Node keeps
+ * at most its high-water mark buffered, so an idle reader pushes back on the sender.
+ * recv(n) takes min(n, buffered) bytes, so it returns as soon as one byte is there.
+ * Writing: every send waits until the kernel took the bytes (the write callback), which
+ * is the backpressure, and lets the caller reuse its buffer as soon as send resolves.
+ */
+import type { Socket as NetSocket } from "node:net";
+import { debuglog } from "node:util";
+import { BlockingIOError, fromNodeError, type OSError, oserror } from "../errors.js";
+import { Deadline, until } from "./wait.js";
+
+const debug = debuglog("hotline");
+
+export class StreamConn {
+  readonly #sock: NetSocket;
+  #error: OSError | null = null;
+  #eof = false;
+  #reading = false;
+  #readShut = false;
+  #writeShut = false;
+  #closing: Promise<void> | null = null;
+  readonly #waiters = new Set<() => void>();
+  readonly #wake = (): void => {
+    for (const waiter of this.#waiters) waiter();
+  };
+
+  constructor(sock: NetSocket) {
+    this.#sock = sock;
+    sock.on("error", (err) => {
+      debug("stream error %s", (err as { code?: string }).code);
+      this.#error ??= fromNodeError(err);
+      this.#wake();
+    });
+    sock.on("end", () => {
+      this.#eof = true;
+      this.#wake();
+    });
+    sock.on("close", this.#wake);
+    sock.on("drain", this.#wake);
+  }
+
+  /** The Node socket, for addresses and options. Never read from or write to it directly. */
+  get sock(): NetSocket {
+    return this.#sock;
+  }
+
+  /** Up to `n` bytes as soon as any are there; null at end of stream. */
+  async recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
+    const sock = this.#sock;
+    if (!this.#reading) {
+      this.#reading = true;
+      sock.on("readable", this.#wake);
+    }
+    for (;;) {
+      if (this.#readShut) return null;
+      if (this.#error) throw this.#error;
+      const available = sock.readableLength;
+      if (available > 0) {
+        const chunk = sock.read(Math.min(n, available)) as Buffer;
+        if (peek) sock.unshift(chunk);
+        return chunk;
+      }
+      if (this.#eof || sock.destroyed) return null;
+      sock.read(0); // ask Node to fill its buffer, or to notice the end of the stream
+      await this.#change(deadline);
+    }
+  }
+
+  /**
+   * Hands all of `data` to the kernel; resolves when it took the last byte. A blocking
+   * send queues at once, so sends made without awaiting keep their order and survive a
+   * close() right after them. With a timeout, send first waits for room (a send that
+   * times out there has sent nothing); non-blocking, it fails at once when there is none.
+   */
+  async sendall(data: Uint8Array, deadline: Deadline): Promise<void> {
+    const sock = this.#sock;
+    this.#checkWritable();
+    if (deadline.nonBlocking) {
+      if (sock.writableNeedDrain) throw new BlockingIOError("EAGAIN");
+      sock.write(Buffer.from(data)); // nothing may wait: copy, as the kernel would
+      return;
+    }
+    while (deadline.remaining() !== null && sock.writableNeedDrain) {
+      await this.#change(deadline);
+      this.#checkWritable();
+    }
+    await until<void>(deadline, (done, fail) => {
+      sock.write(data, (err) => (err ? fail(this.#error ?? fromNodeError(err)) : done()));
+      return () => {};
+    });
+  }
+
+  /** shutdown(SHUT_RD): every later recv reads end of stream. */
+  shutdownRead(): void {
+    this.#readShut = true;
+    this.#wake();
+  }
+
+  /** shutdown(SHUT_WR): sends FIN once queued data is out; reading goes on. */
+  shutdownWrite(): void {
+    if (this.#writeShut) return;
+    this.#writeShut = true;
+    if (!this.#sock.destroyed) this.#sock.end();
+  }
+
+  /**
+   * Closes as Python does: queued data still goes out, then FIN, while the caller moves
+   * on (the flush keeps the process alive until it is done, as the kernel would). With a
+   * linger time, close waits up to that long for the flush and then drops the rest with
+   * RST; linger 0 resets at once. Never rejects.
+   */
+  close(lingerSeconds: number | null): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const sock = this.#sock;
+    this.#readShut = true;
+    this.#writeShut = true;
+    this.#wake();
+    if (lingerSeconds === 0) sock.resetAndDestroy();
+    else if (!sock.destroyed) {
+      sock.end();
+      if (sock.writableFinished) sock.destroy();
+      else sock.once("finish", () => sock.destroy());
+    }
+    this.#closing =
+      lingerSeconds === null
+        ? Promise.resolve()
+        : until<void>(Deadline.after(lingerSeconds), (done) => {
+            if (sock.closed) done();
+            sock.once("close", done);
+            return () => sock.off("close", done);
+          }).catch(() => {
+            sock.resetAndDestroy();
+          });
+    return this.#closing;
+  }
+
+  #checkWritable(): void {
+    if (this.#error) throw this.#error;
+    if (this.#writeShut || this.#sock.destroyed || !this.#sock.writable) throw oserror("EPIPE");
+  }
+
+  /** Resolves at the next event that may change what recv or send can do. */
+  #change(deadline: Deadline): Promise<void> {
+    return until<void>(deadline, (done) => {
+      const waiter = (): void => done();
+      this.#waiters.add(waiter);
+      return () => this.#waiters.delete(waiter);
+    });
+  }
+}

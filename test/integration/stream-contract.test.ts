@@ -1,0 +1,291 @@
+/**
+ * The stream contract, run for every stream transport (tcp4, tcp6, unix): recv, send,
+ * sendall, close, shutdown and timeouts behave as Python's socket module says.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as socket from "../../src/index.js";
+import { random, sha256 } from "../helpers/data.js";
+import { listener, pair, TRANSPORTS } from "../helpers/transports.js";
+import { within } from "../helpers/within.js";
+
+/** Reads until end of stream; returns everything. */
+async function readAll(s: socket.Socket): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of s.chunks()) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+for (const t of TRANSPORTS) {
+  describe(`stream contract over ${t.name}`, () => {
+    test("recv(n) returns what is there, at most n bytes, and keeps the rest", async () => {
+      const [a, b] = await pair(t);
+      await a.sendall(Buffer.from("hello world"));
+      const first = await within(b.recv(5), 5000, "recv(5)");
+      assert.equal(first?.toString(), "hello");
+      let rest = "";
+      while (rest.length < 6) rest += (await within(b.recv(1024), 5000, "recv rest"))?.toString() ?? "";
+      assert.equal(rest, " world");
+      await a.close();
+      assert.equal(await within(b.recv(1024), 5000, "recv at EOF"), null);
+      assert.equal(await b.recv(1024), null, "end of stream stays end of stream");
+      await b.close();
+    });
+
+    test("recv resolves as soon as one byte arrives, without waiting for n", async () => {
+      const [a, b] = await pair(t);
+      const pending = b.recv(65536);
+      await a.sendall(Buffer.from("x"));
+      assert.equal((await within(pending, 5000, "recv of a single byte"))?.toString(), "x");
+      await a.close();
+      await b.close();
+    });
+
+    test("recv(0) is an empty buffer and a negative size is a RangeError", async () => {
+      const [a, b] = await pair(t);
+      const empty = await b.recv(0);
+      assert.ok(empty instanceof Buffer);
+      assert.equal(empty.length, 0);
+      await assert.rejects(b.recv(-1), RangeError);
+      await assert.rejects(b.recv(1.5), TypeError);
+      await a.close();
+      await b.close();
+    });
+
+    test("a timed-out recv consumes nothing; a later recv still gets the data", async () => {
+      const [a, b] = await pair(t);
+      b.settimeout(0.05);
+      await assert.rejects(b.recv(10), socket.TimeoutError);
+      await a.sendall(Buffer.from("late"));
+      b.settimeout(5);
+      assert.equal((await b.recv(10))?.toString(), "late");
+      await a.close();
+      await b.close();
+    });
+
+    test("MSG_PEEK leaves the data; MSG_WAITALL waits for all n bytes", async () => {
+      const [a, b] = await pair(t);
+      await a.sendall(Buffer.from("abc"));
+      assert.equal((await within(b.recv(10, socket.MSG_PEEK), 5000, "peek"))?.toString(), "abc");
+      const all = b.recv(6, socket.MSG_WAITALL);
+      await a.sendall(Buffer.from("def"));
+      assert.equal((await within(all, 5000, "waitall"))?.toString(), "abcdef");
+      await a.close();
+      await b.close();
+    });
+
+    test("recvInto fills a caller's buffer and returns the count, 0 at EOF", async () => {
+      const [a, b] = await pair(t);
+      await a.sendall(Buffer.from("into"));
+      const buf = Buffer.alloc(16);
+      const n = await within(b.recvInto(buf), 5000, "recvInto");
+      assert.equal(buf.subarray(0, n).toString(), "into");
+      await a.close();
+      assert.equal(await b.recvInto(buf), 0);
+      await b.close();
+    });
+
+    test("8 MiB sendall followed at once by close() arrives whole", async () => {
+      const [a, b] = await pair(t);
+      const data = random(8 * 1024 * 1024);
+      const received = readAll(b);
+      const sending = a.sendall(data);
+      await a.close();
+      await sending;
+      assert.equal(sha256(await within(received, 20_000, "8 MiB")), sha256(data));
+      await b.close();
+    });
+
+    test("send without await, then close, still delivers everything", async () => {
+      const [a, b] = await pair(t);
+      const parts = Array.from({ length: 64 }, () => random(64 * 1024));
+      const received = readAll(b);
+      const sends = parts.map((part) => a.send(part));
+      await a.close();
+      assert.deepEqual(
+        (await Promise.all(sends)).reduce((x, y) => x + y, 0),
+        64 * 64 * 1024,
+      );
+      assert.equal(sha256(await within(received, 20_000, "4 MiB")), sha256(...parts));
+      await b.close();
+    });
+
+    test("close() is idempotent, never rejects, and later calls fail with EBADF", async () => {
+      const [a, b] = await pair(t);
+      await a.close();
+      await a.close();
+      await Promise.all([a.close(), a.close()]);
+      await assert.rejects(a.recv(1), (err: socket.OSError) => err.code === "EBADF" && err.errno === 9);
+      await assert.rejects(a.sendall(Buffer.from("x")), { code: "EBADF" });
+      assert.throws(() => a.getpeername(), { code: "EBADF" });
+      assert.throws(() => a.shutdown(socket.SHUT_WR), { code: "EBADF" });
+      await b.close();
+    });
+
+    test("shutdown(SHUT_WR): the peer reads EOF and its reply still arrives", async () => {
+      const [a, b] = await pair(t);
+      await a.sendall(Buffer.from("question"));
+      a.shutdown(socket.SHUT_WR);
+      assert.equal((await within(readAll(b), 5000, "question then EOF")).toString(), "question");
+      await b.sendall(Buffer.from("answer after your FIN"));
+      b.shutdown(socket.SHUT_WR);
+      assert.equal((await within(readAll(a), 5000, "reply")).toString(), "answer after your FIN");
+      await assert.rejects(a.sendall(Buffer.from("x")), socket.BrokenPipeError);
+      await a.close();
+      await b.close();
+    });
+
+    test("shutdown(SHUT_RD) makes recv read end of stream; shutdown needs a connection", async () => {
+      const [a, b] = await pair(t);
+      b.shutdown(socket.SHUT_RD);
+      assert.equal(await b.recv(10), null);
+      assert.throws(() => socket.socket(t.family).shutdown(socket.SHUT_WR), { code: "ENOTCONN" });
+      assert.throws(() => b.shutdown(7), { code: "EINVAL" });
+      await a.close();
+      await b.close();
+    });
+
+    test("sendall is backpressure: a peer that does not read makes sendall time out", async () => {
+      const [a, b] = await pair(t);
+      a.settimeout(0.2);
+      const big = random(32 * 1024 * 1024);
+      await assert.rejects(a.sendall(big), socket.TimeoutError);
+      await a.close();
+      await b.close();
+    });
+
+    test("non-blocking send fails with BlockingIOError once the buffers are full", async () => {
+      const [a, b] = await pair(t);
+      a.setblocking(false);
+      assert.equal(a.getblocking(), false);
+      const chunk = random(256 * 1024);
+      let sent = 0;
+      let error: unknown;
+      for (let i = 0; i < 1000 && !error; i++) {
+        try {
+          sent += await a.send(chunk);
+        } catch (err) {
+          error = err;
+        }
+      }
+      assert.ok(error instanceof socket.BlockingIOError, `got ${String(error)} after ${sent} bytes`);
+      assert.equal((error as socket.OSError).errno, 11);
+      await a.close();
+      await b.close();
+    });
+
+    test("recv in non-blocking mode fails with BlockingIOError when nothing is there", async () => {
+      const [a, b] = await pair(t);
+      b.setblocking(false);
+      await assert.rejects(b.recv(1), socket.BlockingIOError);
+      await assert.rejects(b.recv(1, socket.MSG_DONTWAIT), socket.BlockingIOError);
+      await a.sendall(Buffer.from("y"));
+      b.setblocking(true);
+      assert.equal((await within(b.recv(1), 5000, "blocking recv"))?.toString(), "y");
+      await a.close();
+      await b.close();
+    });
+
+    test("accept honours timeouts and non-blocking mode", async () => {
+      const s = await listener(t);
+      s.settimeout(0.05);
+      await assert.rejects(s.accept(), socket.TimeoutError);
+      s.setblocking(false);
+      await assert.rejects(s.accept(), socket.BlockingIOError);
+      await s.close();
+    });
+
+    test("accepted sockets take getdefaulttimeout(), not the listener's timeout", async () => {
+      const s = await listener(t);
+      s.settimeout(7);
+      try {
+        socket.setdefaulttimeout(3);
+        const c1 = socket.socket(t.family);
+        assert.equal(c1.gettimeout(), 3, "new sockets take the default too");
+        await c1.connect(s.getsockname());
+        const [conn1] = await s.accept();
+        assert.equal(conn1.gettimeout(), 3);
+        socket.setdefaulttimeout(null);
+        const c2 = socket.socket(t.family);
+        await c2.connect(s.getsockname());
+        const [conn2] = await s.accept();
+        assert.equal(conn2.gettimeout(), null);
+        await Promise.all([c1.close(), c2.close(), conn1.close(), conn2.close()]);
+      } finally {
+        socket.setdefaulttimeout(null);
+        await s.close();
+      }
+    });
+
+    test("a recv pending when the peer resets fails with ConnectionResetError", async () => {
+      if (t.family === socket.AF_UNIX) return; // SO_LINGER 0 resets TCP only
+      const [a, b] = await pair(t);
+      const pending = b.recv(10);
+      a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+      await a.close();
+      await assert.rejects(within(pending, 5000, "reset"), socket.ConnectionResetError);
+      await b.close();
+    });
+
+    test("getsockname and getpeername mirror each other", async () => {
+      const [a, b] = await pair(t);
+      if (t.family === socket.AF_UNIX) {
+        assert.equal(a.getsockname(), "");
+        assert.equal(typeof b.getsockname(), "string");
+        assert.equal(a.getpeername(), b.getsockname());
+      } else {
+        assert.deepEqual(a.getsockname(), b.getpeername());
+        assert.deepEqual(a.getpeername(), b.getsockname());
+        assert.equal(a.getsockname().length, t.family === socket.AF_INET6 ? 4 : 2);
+      }
+      await a.close();
+      await b.close();
+    });
+
+    test("'await using' closes the socket like Python's with", async () => {
+      const [a, b] = await pair(t);
+      {
+        await using inner = a;
+        await inner.sendall(Buffer.from("bye"));
+      }
+      assert.equal((await within(readAll(b), 5000, "bye then EOF")).toString(), "bye");
+      assert.throws(() => a.getsockname(), { code: "EBADF" });
+      await b.close();
+    });
+
+    test("leaving a chunks() loop early keeps the socket open", async () => {
+      const [a, b] = await pair(t);
+      await a.sendall(Buffer.from("first"));
+      for await (const chunk of b.chunks()) {
+        assert.equal(chunk.toString(), "first");
+        break;
+      }
+      await a.sendall(Buffer.from("second"));
+      assert.equal((await within(b.recv(100), 5000, "after break"))?.toString(), "second");
+      await a.close();
+      await b.close();
+    });
+
+    test("connections() yields callers and ends when the listener closes", async () => {
+      const s = await listener(t);
+      const callers = [socket.socket(t.family), socket.socket(t.family)];
+      await Promise.all(callers.map((c) => c.connect(s.getsockname())));
+      const seen: socket.Socket[] = [];
+      for await (const [conn] of s.connections()) {
+        seen.push(conn);
+        if (seen.length === 2) break;
+      }
+      const c3 = socket.socket(t.family);
+      await c3.connect(s.getsockname());
+      const [conn3] = await within(s.accept(), 5000, "accept after break");
+      seen.push(conn3);
+      const ended = (async () => {
+        for await (const [conn] of s.connections()) seen.push(conn);
+      })();
+      await s.close();
+      await within(ended, 5000, "connections() to end");
+      assert.equal(seen.length, 3);
+      await Promise.all([...callers, c3, ...seen].map((x) => x.close()));
+    });
+  });
+}
