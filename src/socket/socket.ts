@@ -616,7 +616,12 @@ export class Socket {
   async #conn(deadline: Deadline): Promise<StreamConn> {
     const state = this.#open();
     if (state.kind === "connected") return state.conn;
-    if (state.kind === "connecting") return race(deadline, state.ready);
+    if (state.kind === "connecting") {
+      return race(deadline, state.ready).catch((err: unknown) => {
+        if (err === this.#pendingError) this.#pendingError = null; // reported here, as Linux does
+        throw err;
+      });
+    }
     throw oserror("ENOTCONN");
   }
 
