@@ -139,11 +139,17 @@ function inet6(ip: string, port: number): Inet6Address {
 async function hostAddresses(host: string | null, family: number, flags: number): Promise<[string, number][]> {
   const want = (fam: number): boolean => family === AF_UNSPEC || family === fam;
   if (host === null) {
-    const passive = (flags & AI_PASSIVE) !== 0;
-    const all: [string, number][] = [
-      [passive ? "::" : "::1", AF_INET6],
-      [passive ? "0.0.0.0" : "127.0.0.1", AF_INET],
-    ];
+    // glibc's order: wildcards IPv4 first, loopbacks IPv6 first.
+    const all: [string, number][] =
+      flags & AI_PASSIVE
+        ? [
+            ["0.0.0.0", AF_INET],
+            ["::", AF_INET6],
+          ]
+        : [
+            ["::1", AF_INET6],
+            ["127.0.0.1", AF_INET],
+          ];
     return all.filter(([, fam]) => want(fam));
   }
   const literal = isIP(host.split("%")[0] ?? "");
