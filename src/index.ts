@@ -67,7 +67,10 @@ export {
   PermissionError,
   TimeoutError,
 } from "./errors.js";
+export { CrlfEncoder } from "./framing/crlf.js";
+export { HexDumper } from "./framing/hex-dump.js";
 export { LineSplitter } from "./framing/line-splitter.js";
+export { escapeControls } from "./framing/terminal-text.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./socket/defaults.js";
 export type { CreateConnectionOptions, CreateServerOptions } from "./socket/functions.js";
 export { createConnection, createServer, socketpair } from "./socket/functions.js";

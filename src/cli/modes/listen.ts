@@ -1,0 +1,148 @@
+/**
+ * Answering: one call and exit by default; with -k many calls at once, all sharing
+ * stdin and stdout (pipe) or one conversation (talk). --max-conns N refuses the N+1th
+ * caller explicitly (reset at once, with a line on stderr) and frees the slot when a
+ * caller leaves.
+ */
+import { SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
+import type { Options } from "../args.js";
+import { bindListener } from "../dial.js";
+import { Failure, type Io, write } from "../io.js";
+import { type Reporter, reason } from "../report.js";
+import type { SessionLog } from "../session-log.js";
+import { pipeCall } from "./pipe.js";
+import { Talk } from "./talk.js";
+
+export async function listen(o: Options, io: Io, log: SessionLog, report: Reporter, talk: boolean): Promise<number> {
+  const { sock: listener, where } = await bindListener(o, report);
+  report.say(`listening on ${where}`);
+  const stop = (): void => {
+    listener.close();
+  };
+  io.interrupt.addEventListener("abort", stop, { once: true });
+  try {
+    if (!o.keepOpen) {
+      const [conn, addr] = await acceptOrInterrupt(listener, io);
+      if (conn === null) return 130;
+      await listener.close(); // one call: stop answering, as ncat does
+      const peer = describe(addr);
+      if (talk) {
+        const conversation = new Talk(io, o, log, false);
+        conversation.add(conn, peer, "call from");
+        return await conversation.finished;
+      }
+      report.info(`call from ${peer}`);
+      return await pipeCall({ sock: conn, peer }, io, o, log, report);
+    }
+    return talk ? await talkSwitchboard(listener, o, io, log) : await pipeSwitchboard(listener, o, io, log, report);
+  } finally {
+    io.interrupt.removeEventListener("abort", stop);
+    await listener.close();
+  }
+}
+
+async function acceptOrInterrupt(listener: Socket, io: Io): Promise<[Socket, unknown] | [null, null]> {
+  if (io.interrupt.aborted) return [null, null];
+  try {
+    return await listener.accept();
+  } catch (err) {
+    if (io.interrupt.aborted) return [null, null];
+    throw new Failure(`accept: ${reason(err)}`);
+  }
+}
+
+/**
+ * Accepts callers until interrupted, honouring --max-conns; `take` handles one caller and
+ * resolves when it leaves, which frees its slot.
+ */
+async function answer(
+  listener: Socket,
+  o: Options,
+  io: Io,
+  onRefuse: (peer: string) => void,
+  take: (conn: Socket, peer: string) => Promise<void>,
+): Promise<number> {
+  let active = 0;
+  for (;;) {
+    const [conn, addr] = await acceptOrInterrupt(listener, io);
+    if (conn === null) return 130;
+    const peer = describe(addr);
+    if (o.maxConns !== null && active >= o.maxConns) {
+      onRefuse(peer);
+      conn.setsockopt(SOL_SOCKET, SO_LINGER, RESET); // refuse explicitly: the caller sees a reset
+      await conn.close();
+      continue;
+    }
+    active += 1;
+    take(conn, peer).finally(() => {
+      active -= 1;
+    });
+  }
+}
+
+/** SO_LINGER (1, 0): close with RST. */
+const RESET = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+
+/** -k in pipe mode: stdin goes to every caller, what any caller says goes to stdout. */
+async function pipeSwitchboard(
+  listener: Socket,
+  o: Options,
+  io: Io,
+  log: SessionLog,
+  report: Reporter,
+): Promise<number> {
+  const callers = new Set<Socket>();
+  let inputDone = false;
+  const pumpInput = (async () => {
+    if (o.recvOnly) return;
+    for await (const chunk of io.stdin as AsyncIterable<Buffer>) {
+      log.sent(chunk);
+      await Promise.allSettled([...callers].map((c) => c.sendall(chunk)));
+    }
+    inputDone = true;
+    if (!o.noShutdown) for (const c of callers) c.shutdown(SHUT_WR);
+  })();
+  pumpInput.catch(() => {});
+  return answer(
+    listener,
+    o,
+    io,
+    (peer) => report.say(`refused ${peer}: --max-conns ${o.maxConns} reached`),
+    async (conn, peer) => {
+      callers.add(conn);
+      report.info(`call from ${peer} (${callers.size} on the line)`);
+      if (inputDone && !o.noShutdown) conn.shutdown(SHUT_WR);
+      try {
+        for await (const chunk of conn.chunks()) {
+          log.received(chunk);
+          if (!o.sendOnly) await write(io.stdout, chunk);
+        }
+        report.info(`${peer} hung up`);
+      } catch (err) {
+        report.info(`${peer}: ${reason(err)}`);
+      } finally {
+        callers.delete(conn);
+        await conn.close();
+      }
+    },
+  );
+}
+
+/** -k in talk mode: one conversation with every caller. */
+async function talkSwitchboard(listener: Socket, o: Options, io: Io, log: SessionLog): Promise<number> {
+  const conversation = new Talk(io, o, log, true);
+  const answering = answer(
+    listener,
+    o,
+    io,
+    (peer) => conversation.notice(`refused ${peer}: --max-conns ${o.maxConns} reached`),
+    (conn, peer) => conversation.add(conn, peer, "on the line:"),
+  );
+  return Promise.race([conversation.finished, answering]);
+}
+
+function describe(addr: unknown): string {
+  if (typeof addr === "string") return addr === "" ? "a local caller" : addr;
+  const [host, port] = addr as [string, number];
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
