@@ -7,7 +7,7 @@
  * This is the library's only entry point; every export is listed by name.
  */
 export type { Address, AddressInput, Inet4Address, Inet6Address, UnixAddress } from "./address.js";
-export { formatAddress, parsePort } from "./address.js";
+export { formatAddress, parsePort, UNIX_PATH_MAX } from "./address.js";
 export {
   AF_INET,
   AF_INET6,

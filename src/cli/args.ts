@@ -11,7 +11,7 @@
  * checked here, before Node sees it; a mistake is a UsageError (exit 2).
  */
 import { isIP } from "node:net";
-import { parsePort } from "../index.js";
+import { parsePort, UNIX_PATH_MAX } from "../index.js";
 
 export type Command = "listen" | "connect" | "probe" | "lookup" | "help" | "version";
 
@@ -364,6 +364,10 @@ function placePositionals(o: Options, words: string[]): void {
     tooMany(1);
     if (words[0] === undefined) throw new UsageError("-U needs a socket PATH");
     if (words[0] === "") throw new UsageError("the socket path is empty");
+    const bytes = Buffer.byteLength(words[0]);
+    if (bytes > UNIX_PATH_MAX) {
+      throw new UsageError(`socket path too long: ${bytes} bytes, at most ${UNIX_PATH_MAX} (Node would cut it short)`);
+    }
     o.unix = words[0];
     return;
   }

@@ -25,11 +25,18 @@ export class Reporter {
   }
 }
 
-/** "connection refused" from an OSError; the message itself for anything else. */
+/**
+ * "connection refused": the system's reason for an OSError, or for a Node error with an
+ * errno code (stdout's ENOSPC); the message itself for anything else.
+ */
 export function reason(err: unknown): string {
-  if (err instanceof OSError) {
-    if (err.code === "ETIMEDOUT") return "timed out";
-    return err.strerror.charAt(0).toLowerCase() + err.strerror.slice(1);
+  const code = (err as { code?: unknown } | null)?.code;
+  const os =
+    err instanceof OSError ? err : typeof code === "string" && /^E[A-Z]+$/.test(code) ? new OSError(code) : null;
+  if (os) {
+    if (os.code === "ETIMEDOUT") return "timed out";
+    if (os.code === "EIO" && !(err instanceof OSError)) return (err as Error).message;
+    return os.strerror.charAt(0).toLowerCase() + os.strerror.slice(1);
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -22,17 +22,21 @@ export class Child {
   constructor(
     command: string,
     args: readonly string[],
-    options: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; lifetimeMs?: number; uid?: number; gid?: number } = {},
+    options: {
+      stdin?: string | Buffer;
+      env?: NodeJS.ProcessEnv;
+      lifetimeMs?: number;
+      /** False leaves stdout unread, for the test to consume at its own pace. */
+      keepStdout?: boolean;
+    } = {},
   ) {
     const proc = spawn(command, args, {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
-      ...(options.uid === undefined ? {} : { uid: options.uid }),
-      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     this.proc = proc;
     proc.stdin?.on("error", () => {}); // the child may exit before reading everything
-    proc.stdout?.on("data", (chunk: Buffer) => this.#out.push(chunk));
+    if (options.keepStdout !== false) proc.stdout?.on("data", (chunk: Buffer) => this.#out.push(chunk));
     proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       this.#err += chunk;
     });

@@ -1,0 +1,30 @@
+/** The built hotline binary as a child process, and its readiness line. */
+import { execFileSync } from "node:child_process";
+import { Child } from "./child.js";
+import { BUILD } from "./paths.js";
+
+export const HOTLINE = `${BUILD}src/cli/main.js`;
+
+type ChildOptions = ConstructorParameters<typeof Child>[2];
+
+export function hotline(args: readonly (string | number)[], options: ChildOptions = {}): Child {
+  return new Child(process.execPath, [HOTLINE, ...args.map(String)], options);
+}
+
+/** Waits for "hotline: listening on ADDRESS (...)"; returns the port (or path). */
+export async function listening(child: Child): Promise<string> {
+  const [, where = ""] = await child.line(/hotline: listening on (\S+) \(/);
+  const port = /:(\d+)$/.exec(where);
+  return port ? (port[1] as string) : where;
+}
+
+/** Whether a peer program is installed. CI installs them all, so there a missing one fails. */
+export function has(tool: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`${tool} is not installed, and CI must have it (.ci/run installs it)`);
+    return false;
+  }
+}
