@@ -1,0 +1,169 @@
+/**
+ * Listening for many (-k, --max-conns), session logs (-o, -x), probing (-z, probe),
+ * lookup, idle timeouts (-i) and npm start, with the real binary.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import * as socket from "../../src/index.js";
+import { Child, python } from "../helpers/child.js";
+import { hotline, listening } from "../helpers/hotline.js";
+import { PYTHON_FIXTURES, ROOT } from "../helpers/paths.js";
+import { tempDir } from "../helpers/transports.js";
+import { within } from "../helpers/within.js";
+
+async function dial(port: string | number): Promise<socket.Socket> {
+  const s = socket.socket();
+  s.settimeout(10);
+  await s.connect(["127.0.0.1", Number(port)]);
+  return s;
+}
+
+describe("-k: many callers at once", () => {
+  test("every caller is heard on stdout and stdin goes to all of them", async () => {
+    const listener = hotline(["-lk", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await a.sendall(Buffer.from("from a\n"));
+    await b.sendall(Buffer.from("from b\n"));
+    await listener.line(/from a\n[^]*from b\n|from b\n[^]*from a\n/);
+    listener.proc.stdin?.write("to everyone\n");
+    assert.equal((await a.recv(100))?.toString(), "to everyone\n");
+    assert.equal((await b.recv(100))?.toString(), "to everyone\n");
+    await Promise.all([a.close(), b.close()]);
+    const c = await dial(port);
+    await c.sendall(Buffer.from("a third, later\n"));
+    await listener.line(/a third, later/);
+    await c.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("--max-conns N refuses the N+1th explicitly and frees the slot when a caller leaves", async () => {
+    const listener = hotline(["-lk", "--max-conns", "2", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await a.sendall(Buffer.from("a"));
+    await b.sendall(Buffer.from("b"));
+    await listener.line(/ab|ba/);
+    const refused = await dial(port);
+    await assert.rejects(refused.recv(10), socket.ConnectionResetError, "the third caller is reset");
+    await listener.line(/refused 127\.0\.0\.1:\d+: --max-conns 2 reached/);
+    await a.close();
+    // Once a has left, a new caller gets in.
+    let admitted: socket.Socket | null = null;
+    for (let i = 0; i < 50 && !admitted; i++) {
+      const s = await dial(port);
+      await s.sendall(Buffer.from("x"));
+      s.settimeout(0.1);
+      const got = await s.recv(1).catch((err: unknown) => (err instanceof socket.TimeoutError ? "open" : "reset"));
+      if (got === "open") admitted = s;
+      else await s.close();
+    }
+    assert.ok(admitted, "a caller got in after one left");
+    await Promise.all([admitted.close(), b.close(), refused.close()]);
+    listener.proc.kill("SIGINT");
+    await listener.done();
+  });
+});
+
+describe("session logs", () => {
+  test("-o copies the data; -x dumps it in hex with each direction marked", async () => {
+    const dir = tempDir();
+    const listener = hotline(["listen", "127.0.0.1", "0", "-o", join(dir, "raw"), "-x", join(dir, "hex")], {
+      stdin: "pong\n",
+    });
+    const port = await listening(listener);
+    const c = await dial(port);
+    await c.sendall(Buffer.from("ping\n"));
+    c.shutdown(socket.SHUT_WR);
+    assert.equal((await c.recv(100))?.toString(), "pong\n");
+    await c.close();
+    assert.equal((await listener.done()).code, 0);
+    const raw = readFileSync(join(dir, "raw"), "utf8");
+    assert.ok(raw === "ping\npong\n" || raw === "pong\nping\n", raw);
+    const hex = readFileSync(join(dir, "hex"), "utf8");
+    assert.match(hex, /^< 00000000 {2}70 69 6e 67 0a +\|ping\.\|$/m);
+    assert.match(hex, /^> 00000000 {2}70 6f 6e 67 0a +\|pong\.\|$/m);
+  });
+});
+
+describe("probe and lookup", () => {
+  test("probe reports the ports that accept, in order; exit 0", async () => {
+    const open = [await socket.createServer(["127.0.0.1", 0]), await socket.createServer(["127.0.0.1", 0])];
+    const ports = open.map((s) => (s.getsockname() as socket.Inet4Address)[1]).sort((x, y) => x - y);
+    const closed = socket.socket();
+    await closed.bind(["127.0.0.1", 0]);
+    const closedPort = (closed.getsockname() as socket.Inet4Address)[1];
+    await closed.close();
+    const { code, stdout } = await hotline(["probe", "127.0.0.1", `${ports[0]},${closedPort},${ports[1]}`]).done();
+    assert.equal(code, 0);
+    assert.equal(stdout.toString(), `127.0.0.1 ${ports[0]} open\n127.0.0.1 ${ports[1]} open\n`);
+    const none = await hotline(["-z", "127.0.0.1", String(closedPort)]).done();
+    assert.equal(none.code, 1);
+    assert.equal(none.stdout.toString(), "");
+    await Promise.all(open.map((s) => s.close()));
+  });
+
+  test("probe bounds each port with -w when nothing answers", async () => {
+    const py = python(`${PYTHON_FIXTURES}peer.py`, ["server", "4", "127.0.0.1:0", "hold"]);
+    const [, port = ""] = await py.line(/^ready (\d+)$/m);
+    const fillers: socket.Socket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = socket.socket();
+      s.settimeout(0.3);
+      fillers.push(s);
+      await s.connect(["127.0.0.1", Number(port)]).catch(() => {});
+    }
+    const started = performance.now();
+    const { code } = await hotline(["probe", "-w", "300ms", "127.0.0.1", port]).done();
+    assert.ok(performance.now() - started < 5000);
+    assert.equal(code, 1);
+    await Promise.all(fillers.map((s) => s.close()));
+    py.proc.stdin?.end();
+    await py.done();
+  });
+
+  test("lookup prints getaddrinfo's addresses, gethostbyname and the FQDN", async () => {
+    const { code, stdout } = await hotline(["lookup", "localhost"]).done();
+    assert.equal(code, 0);
+    assert.match(stdout.toString(), /^127\.0\.0\.1\tAF_INET$/m);
+    assert.match(stdout.toString(), /^gethostbyname\t127\.0\.0\.1$/m);
+    assert.match(stdout.toString(), /^fqdn\t\S+$/m);
+  });
+});
+
+describe("timeouts", () => {
+  test("-i closes an idle call with exit 1 and a line saying so", async () => {
+    const listener = hotline(["listen", "127.0.0.1", "0", "-i", "300ms"]);
+    const port = await listening(listener);
+    const c = await dial(port);
+    const { code, stderr } = await listener.done();
+    assert.equal(code, 1);
+    assert.match(stderr, /idle timeout/);
+    assert.equal(await within(c.recv(10), 5000, "EOF after the idle timeout"), null);
+    await c.close();
+  });
+});
+
+describe("npm start", () => {
+  test("npm start is hotline listen on the seed's 127.0.0.1:8990", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.start, "node build/src/cli/main.js listen");
+  });
+
+  test("hotline listen with no address answers the seed's client on 127.0.0.1:8990", async (t) => {
+    const probe = socket.socket();
+    const busy = await probe.connectEx(["127.0.0.1", 8990]);
+    await probe.close();
+    if (busy === 0) return t.skip("something already listens on 127.0.0.1:8990");
+    const server = hotline(["listen"], { stdin: "收到" });
+    assert.equal(await listening(server), "8990");
+    assert.match(server.stderr, /listening on 127\.0\.0\.1:8990 \(tcp\)/);
+    const client = new Child("python3", ["-u", `${PYTHON_FIXTURES}seed_client_once.py`, "127.0.0.1", "8990"]);
+    const [s, c] = await Promise.all([server.done(), client.done()]);
+    assert.equal(s.code, 0);
+    assert.equal(c.stdout.toString(), "收到\n");
+  });
+});
