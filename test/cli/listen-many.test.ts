@@ -27,7 +27,7 @@ describe("-k: many callers at once", () => {
     const [a, b] = [await dial(port), await dial(port)];
     await a.sendall(Buffer.from("from a\n"));
     await b.sendall(Buffer.from("from b\n"));
-    await listener.line(/from a\n[^]*from b\n|from b\n[^]*from a\n/);
+    await listener.line(/from a\n[\s\S]*from b\n|from b\n[\s\S]*from a\n/);
     listener.proc.stdin?.write("to everyone\n");
     assert.equal((await a.recv(100))?.toString(), "to everyone\n");
     assert.equal((await b.recv(100))?.toString(), "to everyone\n");
