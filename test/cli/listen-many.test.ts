@@ -55,9 +55,11 @@ describe("-k: many callers at once", () => {
     let admitted: socket.Socket | null = null;
     for (let i = 0; i < 50 && !admitted; i++) {
       const s = await dial(port);
-      await s.sendall(Buffer.from("x"));
       s.settimeout(0.1);
-      const got = await s.recv(1).catch((err: unknown) => (err instanceof socket.TimeoutError ? "open" : "reset"));
+      const got = await s
+        .sendall(Buffer.from("x"))
+        .then(() => s.recv(1))
+        .catch((err: unknown) => (err instanceof socket.TimeoutError ? "open" : "reset"));
       if (got === "open") admitted = s;
       else await s.close();
     }
