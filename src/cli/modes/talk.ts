@@ -81,10 +81,7 @@ export class Talk {
       : " (Ctrl-D hangs up)";
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
     if (this.#hungUp && !this.#o.noShutdown) sock.shutdown(SHUT_WR);
-    return this.#listen(caller).catch((err: unknown) => {
-      this.#notice(`${this.#name(caller)}: ${reason(err)}`);
-      this.#gone(caller, 1);
-    });
+    return this.#listen(caller).catch((err: unknown) => this.#gone(caller, 1, reason(err)));
   }
 
   /** A notice from hotline itself, above the input line. */
@@ -99,8 +96,7 @@ export class Talk {
     }
     this.#heard(caller, caller.decoder.end());
     this.#flush(caller);
-    this.#notice(`${this.#name(caller)} hung up`);
-    this.#gone(caller, 0);
+    this.#gone(caller, 0, "hung up");
   }
 
   /** Shows complete lines at once; holds a trailing partial line briefly for its rest. */
@@ -208,7 +204,8 @@ export class Talk {
     return this.#switchboard ? `#${caller.id} ${caller.peer}` : caller.peer;
   }
 
-  #gone(caller: Caller, code: number): void {
+  /** A caller left (`why` says how); the prompt stops naming it before the notice shows. */
+  #gone(caller: Caller, code: number, why: string): void {
     clearTimeout(caller.flushTimer);
     this.#callers.delete(caller.id);
     caller.sock.close();
@@ -216,6 +213,7 @@ export class Talk {
       this.#target = "all";
       this.#updatePrompt();
     }
+    this.#notice(`${this.#name(caller)} ${why}`);
     // One call ends the session; a switchboard waits for more unless you hung up.
     if (!this.#switchboard || (this.#hungUp && this.#callers.size === 0)) this.#end(code);
   }
