@@ -169,6 +169,40 @@ describe("failures: one line, exit 1", () => {
   });
 });
 
+describe("dialling", () => {
+  test("a name with several addresses: each is tried in turn", async (t) => {
+    // A private /etc/hosts in a mount namespace gives "twoaddr" ::1 first, then 127.0.0.1.
+    const dir = tempDir();
+    const hosts = join(dir, "hosts");
+    writeFileSync(hosts, "127.0.0.1 localhost\n::1 twoaddr\n127.0.0.1 twoaddr\n");
+    const probe = new Child("unshare", ["-m", "sh", "-c", `mount --bind ${hosts} /etc/hosts`]);
+    if ((await probe.done()).code !== 0) {
+      if (process.env.CI) assert.fail("unshare -m is needed for this test");
+      return t.skip("unshare -m is not available here");
+    }
+    const server = await socket.createServer(["127.0.0.1", 0]);
+    const [, port] = server.getsockname() as socket.Inet4Address;
+    const script = `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`;
+    const child = new Child(
+      "unshare",
+      ["-m", "sh", "-c", script, process.execPath, HOTLINE, "-v", "twoaddr", String(port)],
+      {
+        stdin: "hi",
+      },
+    );
+    const [conn] = await server.accept();
+    assert.equal((await conn.recv(10))?.toString(), "hi");
+    await conn.close();
+    const { code, stderr } = await child.done();
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      new RegExp(`connect tcp \\[::1\\]:${port}: connection refused\\n[\\s\\S]*connected to 127\\.0\\.0\\.1:${port}`),
+    );
+    await server.close();
+  });
+});
+
 describe("listening", () => {
   test("the readiness line gives the address really bound, even for port 0", async () => {
     const listener = hotline(["listen", "127.0.0.1", "0"], { stdin: "" });

@@ -103,6 +103,35 @@ describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not install
     assert.equal(readFileSync(log, "utf8"), `no newline here${big}`);
   });
 
+  test("line editing and history work", async () => {
+    const port = await listenIn("hist");
+    const peer = await caller(port);
+    await tmux.waitFor("hist", /call from/);
+    tmux.type("hist", "first message");
+    assert.equal((await peer.recv(100))?.toString(), "first message\n");
+    tmux.press("hist", "Up");
+    await tmux.waitFor("hist", /> first message$/m);
+    tmux.press("hist", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace");
+    tmux.type("hist", "edited");
+    assert.equal((await peer.recv(100))?.toString(), "first edited\n");
+    await peer.close();
+    await tmux.waitFor("hist", /exit=0/);
+  });
+
+  test("pipe mode with stdin a terminal ends when the peer hangs up", async () => {
+    const server = socket.socket();
+    await server.bind(["127.0.0.1", 0]);
+    await server.listen();
+    const [, port] = server.getsockname() as socket.Inet4Address;
+    tmux.open("pipe");
+    tmux.type("pipe", `${HL} connect 127.0.0.1 ${port} | cat; echo "exit=\${PIPESTATUS[0]}"`);
+    const [conn] = await server.accept();
+    await conn.sendall(Buffer.from("bye from the server\n"));
+    await conn.close();
+    await tmux.waitFor("pipe", /bye from the server\nexit=0/);
+    await server.close();
+  });
+
   test("Ctrl-C hangs up at once with exit 130; the peer sees the call end", async () => {
     const port = await listenIn("cc");
     const peer = await caller(port);
