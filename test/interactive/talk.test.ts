@@ -132,6 +132,28 @@ describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not install
     await server.close();
   });
 
+  test("-i ends a quiet conversation with exit 1; UDP talk ends at Ctrl-D", async () => {
+    const port = await listenIn("idle", "-i 300ms");
+    const peer = await caller(port);
+    await tmux.waitFor("idle", /idle timeout[\s\S]*exit=1/);
+    await peer.close();
+
+    const udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    await udp.bind(["127.0.0.1", 0]);
+    const [, uport] = udp.getsockname() as socket.Inet4Address;
+    tmux.open("udp");
+    tmux.type("udp", `${HL} -u 127.0.0.1 ${uport}; echo "exit=$?"`);
+    await tmux.waitFor("udp", /connected to 127\.0\.0\.1/);
+    tmux.type("udp", "datagram one");
+    const [data, from] = await udp.recvfrom(100);
+    assert.equal(data?.toString(), "datagram one\n");
+    await udp.sendto(Buffer.from("datagram back"), from as socket.Address);
+    await tmux.waitFor("udp", /\] datagram back/);
+    tmux.press("udp", "C-d");
+    await tmux.waitFor("udp", /exit=0/);
+    await udp.close();
+  });
+
   test("Ctrl-C hangs up at once with exit 130; the peer sees the call end", async () => {
     const port = await listenIn("cc");
     const peer = await caller(port);

@@ -15,7 +15,7 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import { StringDecoder } from "node:string_decoder";
-import { CrlfEncoder, escapeControls, SHUT_WR, type Socket } from "../../index.js";
+import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
 import type { Io } from "../io.js";
 import { reason } from "../report.js";
@@ -45,6 +45,8 @@ export class Talk {
   #nextId = 1;
   #target: number | "all" = "all";
   #hungUp = false;
+  #activity = performance.now();
+  #idleTimer: NodeJS.Timeout | undefined;
   #done: (code: number) => void = () => {};
   readonly finished: Promise<number>;
 
@@ -62,6 +64,23 @@ export class Talk {
     this.#rl.on("close", () => this.#hangUpPolitely());
     io.interrupt.addEventListener("abort", () => this.#hangUpNow(), { once: true });
     this.#updatePrompt();
+    if (o.idle !== null) this.#watchIdle(o.idle);
+  }
+
+  /** -i: the conversation ends after that long with nothing said either way. */
+  #watchIdle(idle: number): void {
+    const check = (): void => {
+      const quiet = performance.now() - this.#activity;
+      if (quiet < idle) {
+        this.#idleTimer = setTimeout(check, idle - quiet);
+        return;
+      }
+      this.#notice(`idle timeout: nothing said for ${idle} ms (-i)`);
+      for (const caller of this.#callers.values()) caller.sock.close();
+      this.#callers.clear();
+      this.#end(1);
+    };
+    this.#idleTimer = setTimeout(check, idle);
   }
 
   /** Puts a caller on the line; resolves when it has hung up. */
@@ -91,6 +110,7 @@ export class Talk {
 
   async #listen(caller: Caller): Promise<void> {
     for await (const chunk of caller.sock.chunks()) {
+      this.#activity = performance.now();
       this.#log.received(chunk);
       this.#heard(caller, caller.decoder.write(chunk));
     }
@@ -137,6 +157,7 @@ export class Talk {
   }
 
   #typed(line: string): void {
+    this.#activity = performance.now();
     if (line.startsWith("/") && !line.startsWith("//")) {
       this.#command(line.trim());
     } else if (line.trim() !== "") {
@@ -227,8 +248,13 @@ export class Talk {
       this.#end(0);
       return;
     }
-    this.#notice("you hung up; waiting for the other side to finish (Ctrl-C quits)");
+    const streams = [...this.#callers.values()].filter((caller) => caller.sock.type !== SOCK_DGRAM);
+    if (streams.length > 0) this.#notice("you hung up; waiting for the other side to finish (Ctrl-C quits)");
     for (const caller of this.#callers.values()) {
+      if (caller.sock.type === SOCK_DGRAM) {
+        this.#gone(caller, 0, "is off the line (UDP has no goodbye)");
+        continue;
+      }
       try {
         caller.sock.shutdown(SHUT_WR);
       } catch {
@@ -248,6 +274,7 @@ export class Talk {
   }
 
   #end(code: number): void {
+    clearTimeout(this.#idleTimer);
     this.#hungUp = true;
     this.#rl.close();
     this.#done(code);
