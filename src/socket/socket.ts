@@ -290,9 +290,13 @@ export class Socket {
    * Up to `bufsize` bytes, as soon as at least one is there; null at end of stream (so
    * `if (!data) break` works). Flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL.
    */
-  async recv(bufsize: number, flags = 0): Promise<Buffer | null> {
-    const [data] = await this.#receive("recv", bufsize, flags);
-    return data;
+  recv(bufsize: number, flags = 0): Promise<Buffer | null> {
+    // The hot path (a connected stream, no flags) goes straight to the connection.
+    const state = this.#state;
+    if (state.kind === "connected" && flags === 0 && Number.isInteger(bufsize) && bufsize > 0) {
+      return state.conn.recv(bufsize, this.#deadline());
+    }
+    return this.#receive("recv", bufsize, flags).then(([data]) => data);
   }
 
   /** Reads into `buffer` (at most `nbytes`, 0 = its length); returns the count, 0 at EOF. */
@@ -321,8 +325,12 @@ export class Socket {
   }
 
   /** Sends every byte; resolves once the kernel took the last one (that is backpressure). */
-  async sendall(data: Bytes, flags = 0): Promise<void> {
-    await this.#transmit("sendall", data, flags, null);
+  sendall(data: Bytes, flags = 0): Promise<void> {
+    const state = this.#state;
+    if (state.kind === "connected" && flags === 0 && data instanceof Uint8Array) {
+      return state.conn.sendall(data, this.#deadline()); // the hot path, as in recv
+    }
+    return this.#transmit("sendall", data, flags, null);
   }
 
   /** Sends a datagram to `address`: sendto(data, address) or sendto(data, flags, address). */

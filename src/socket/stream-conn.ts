@@ -88,6 +88,12 @@ export class StreamConn {
       await this.#change(deadline);
       this.#checkWritable();
     }
+    if (deadline.unbounded) {
+      // The hot path (blocking, no timeout): one promise, no timer, no listeners.
+      return new Promise<void>((resolve, reject) => {
+        sock.write(data, (err) => (err ? reject(this.#error ?? fromNodeError(err)) : resolve()));
+      });
+    }
     await until<void>(deadline, (done, fail) => {
       sock.write(data, (err) => (err ? fail(this.#error ?? fromNodeError(err)) : done()));
       return () => {};

@@ -17,12 +17,18 @@ export class Deadline {
 
   /** From a timeout in seconds: null blocks, 0 is non-blocking, otherwise a time limit. */
   static after(timeout: number | null): Deadline {
-    if (timeout === null) return new Deadline(null, false);
-    if (timeout === 0) return new Deadline(null, true);
+    if (timeout === null) return Deadline.never;
+    if (timeout === 0) return Deadline.#now;
     return new Deadline(performance.now() + timeout * 1000, false);
   }
 
   static readonly never: Deadline = new Deadline(null, false);
+  static readonly #now: Deadline = new Deadline(null, true);
+
+  /** True for a blocking operation with no time limit: nothing to arm, nothing to check. */
+  get unbounded(): boolean {
+    return this.#at === null && !this.#nonBlocking;
+  }
 
   /** True when the operation may not wait at all. */
   get nonBlocking(): boolean {
