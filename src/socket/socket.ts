@@ -389,13 +389,19 @@ export class Socket {
 
   // ---- async iteration -----------------------------------------------------------------
 
-  /** Chunks of at most `size` bytes until end of stream. Breaking out keeps the socket open. */
-  async *chunks(size = 65536): AsyncGenerator<Buffer, void, undefined> {
-    for (;;) {
-      const chunk = await this.recv(size);
-      if (!chunk) return;
-      yield chunk;
-    }
+  /**
+   * Chunks of at most `size` bytes until end of stream. Breaking out keeps the socket
+   * open. A plain iterator over recv() rather than an async generator: one promise per
+   * chunk instead of three, on the path every echo server and pipe takes.
+   */
+  chunks(size = 65536): AsyncIterableIterator<Buffer> {
+    const done: IteratorResult<Buffer> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<Buffer> = {
+      next: () => this.recv(size).then((chunk): IteratorResult<Buffer> => (chunk ? { value: chunk, done: false } : done)),
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Accepted connections as `[conn, address]`, until the listening socket is closed. */

@@ -24,8 +24,12 @@ export class StreamConn {
   #writeShut = false;
   #closing: Promise<void> | null = null;
   readonly #waiters = new Set<() => void>();
+  /** Wakes every waiter once; a waiter that still has to wait registers again. */
   readonly #wake = (): void => {
-    for (const waiter of this.#waiters) waiter();
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter();
   };
 
   constructor(sock: NetSocket) {
@@ -151,6 +155,7 @@ export class StreamConn {
 
   /** Resolves at the next event that may change what recv or send can do. */
   #change(deadline: Deadline): Promise<void> {
+    if (deadline.unbounded) return new Promise<void>((resolve) => this.#waiters.add(resolve)); // the hot path
     return until<void>(deadline, (done) => {
       const waiter = (): void => done();
       this.#waiters.add(waiter);
