@@ -397,7 +397,8 @@ export class Socket {
   chunks(size = 65536): AsyncIterableIterator<Buffer> {
     const done: IteratorResult<Buffer> = { value: undefined, done: true };
     const iterator: AsyncIterableIterator<Buffer> = {
-      next: () => this.recv(size).then((chunk): IteratorResult<Buffer> => (chunk ? { value: chunk, done: false } : done)),
+      next: () =>
+        this.recv(size).then((chunk): IteratorResult<Buffer> => (chunk ? { value: chunk, done: false } : done)),
       return: () => Promise.resolve(done),
       [Symbol.asyncIterator]: () => iterator,
     };
