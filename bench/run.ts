@@ -27,6 +27,8 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PIPE_BYTES = 2 * 1024 ** 3;
 const LIB_BYTES = 1024 ** 3;
 const WORK = join(tmpdir(), `hotline-bench-${process.pid}`);
+/** BENCH_ONLY=hotline,ncat runs just those pipe tools: for quick before/after checks. */
+const ONLY = process.env.BENCH_ONLY?.split(",");
 
 interface Row {
   workload: string;
@@ -195,7 +197,7 @@ async function pipeWorkload(): Promise<void> {
   ];
   for (let rep = 0; rep < REPS; rep++) {
     for (const source of sources) {
-      for (const tool of PIPE_TOOLS) {
+      for (const tool of PIPE_TOOLS.filter((t) => !ONLY || ONLY.includes(t.name))) {
         const metrics: [string, string, boolean][] = [
           ["throughput", "GB/s", true],
           ["CPU per GB", "CPU-s/GB", false],
