@@ -10,6 +10,7 @@ import * as socket from "../../src/index.js";
 import { Child, python } from "../helpers/child.js";
 import { HOTLINE, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
+import { fullServer, unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
 
 /** Runs hotline to its end with stdin closed. */
@@ -22,14 +23,6 @@ function oneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.trimEnd().split("\n");
   assert.ok(pattern.test(lines[0] ?? ""), `stderr: ${stderr}`);
   assert.ok(!/\n\s+at /.test(stderr), `no stack trace: ${stderr}`);
-}
-
-async function closedPort(): Promise<number> {
-  const s = socket.socket();
-  await s.bind(["127.0.0.1", 0]);
-  const [, port] = s.getsockname() as socket.Inet4Address;
-  await s.close();
-  return port;
 }
 
 describe("help and version", () => {
@@ -93,7 +86,7 @@ describe("bad input: one line, exit 2, before anything is dialled", () => {
 
 describe("failures: one line, exit 1", () => {
   test("refused", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const { code, stderr } = await runToEnd(["connect", "127.0.0.1", port]);
     assert.equal(code, 1);
     oneLine(stderr, new RegExp(`^hotline: connect tcp 127\\.0\\.0\\.1:${port}: connection refused$`));
@@ -151,21 +144,11 @@ describe("failures: one line, exit 1", () => {
   });
 
   test("a connect that times out (-w) with the server's queue full", async () => {
-    const py = python(`${PYTHON_FIXTURES}peer.py`, ["server", "4", "127.0.0.1:0", "hold"]);
-    const [, port = ""] = await py.line(/^ready (\d+)$/m);
-    const fillers: socket.Socket[] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = socket.socket();
-      s.settimeout(0.3);
-      fillers.push(s);
-      await s.connect(["127.0.0.1", Number(port)]).catch(() => {});
-    }
-    const { code, stderr } = await runToEnd(["-w", "300ms", "127.0.0.1", port]);
+    const full = await fullServer();
+    const { code, stderr } = await runToEnd(["-w", "300ms", "127.0.0.1", full.port]);
     assert.equal(code, 1);
     oneLine(stderr, /timed out/);
-    await Promise.all(fillers.map((s) => s.close()));
-    py.proc.stdin?.end();
-    await py.done();
+    await full.release();
   });
 });
 

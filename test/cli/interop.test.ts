@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import * as socket from "../../src/index.js";
 import { Child, python } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { HOTLINE, has, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
+import { unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
@@ -51,15 +51,6 @@ const TOOLS: Tool[] = [
 
 const hl = `'${process.execPath}' '${HOTLINE}'`;
 
-/** A port nothing listens on right now, for tools that cannot report the port they got. */
-async function freePort(): Promise<number> {
-  const s = socket.socket();
-  await s.bind(["127.0.0.1", 0]);
-  const [, port] = s.getsockname() as socket.Inet4Address;
-  await s.close();
-  return port;
-}
-
 function bash(script: string): Child {
   return new Child("bash", ["-c", script]);
 }
@@ -88,7 +79,7 @@ for (const tool of TOOLS) {
       const [a, b] = [random(2 * 1024 * 1024), random(2 * 1024 * 1024)];
       writeFileSync(join(dir, "a"), a);
       writeFileSync(join(dir, "b"), b);
-      const port = await freePort();
+      const port = await unusedPort();
       const server = bash(`${tool.listen(port)} < ${dir}/a > ${dir}/a-got`);
       await server.line(tool.ready);
       const client = bash(`${hl} connect 127.0.0.1 ${port} < ${dir}/b > ${dir}/b-got`);

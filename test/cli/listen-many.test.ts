@@ -7,9 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
-import { Child, python } from "../helpers/child.js";
+import { Child } from "../helpers/child.js";
 import { hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES, ROOT } from "../helpers/paths.js";
+import { fullServer, unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
@@ -100,10 +101,7 @@ describe("probe and lookup", () => {
   test("probe reports the ports that accept, in order; exit 0", async () => {
     const open = [await socket.createServer(["127.0.0.1", 0]), await socket.createServer(["127.0.0.1", 0])];
     const ports = open.map((s) => (s.getsockname() as socket.Inet4Address)[1]).sort((x, y) => x - y);
-    const closed = socket.socket();
-    await closed.bind(["127.0.0.1", 0]);
-    const closedPort = (closed.getsockname() as socket.Inet4Address)[1];
-    await closed.close();
+    const closedPort = await unusedPort();
     const { code, stdout } = await hotline(["probe", "127.0.0.1", `${ports[0]},${closedPort},${ports[1]}`]).done();
     assert.equal(code, 0);
     assert.equal(stdout.toString(), `127.0.0.1 ${ports[0]} open\n127.0.0.1 ${ports[1]} open\n`);
@@ -114,22 +112,12 @@ describe("probe and lookup", () => {
   });
 
   test("probe bounds each port with -w when nothing answers", async () => {
-    const py = python(`${PYTHON_FIXTURES}peer.py`, ["server", "4", "127.0.0.1:0", "hold"]);
-    const [, port = ""] = await py.line(/^ready (\d+)$/m);
-    const fillers: socket.Socket[] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = socket.socket();
-      s.settimeout(0.3);
-      fillers.push(s);
-      await s.connect(["127.0.0.1", Number(port)]).catch(() => {});
-    }
+    const full = await fullServer();
     const started = performance.now();
-    const { code } = await hotline(["probe", "-w", "300ms", "127.0.0.1", port]).done();
+    const { code } = await hotline(["probe", "-w", "300ms", "127.0.0.1", String(full.port)]).done();
     assert.ok(performance.now() - started < 5000);
     assert.equal(code, 1);
-    await Promise.all(fillers.map((s) => s.close()));
-    py.proc.stdin?.end();
-    await py.done();
+    await full.release();
   });
 
   test("lookup prints getaddrinfo's addresses, gethostbyname and the FQDN", async () => {

@@ -10,17 +10,9 @@ import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child, python } from "../helpers/child.js";
 import { BUILD, PYTHON_FIXTURES } from "../helpers/paths.js";
+import { unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
-
-/** A port on 127.0.0.1 that nothing listens on (bound, read back, released). */
-async function closedPort(): Promise<number> {
-  const s = socket.socket();
-  await s.bind(["127.0.0.1", 0]);
-  const [, port] = s.getsockname() as socket.Inet4Address;
-  await s.close();
-  return port;
-}
 
 describe("bind", () => {
   test("port 0 binds a real port that getsockname() reports", async () => {
@@ -178,7 +170,7 @@ describe("listen and accept", () => {
 
 describe("connect", () => {
   test("a closed port is ConnectionRefusedError [Errno 111]", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const s = socket.socket();
     await assert.rejects(s.connect(["127.0.0.1", port]), (err: socket.OSError) => {
       assert.ok(err instanceof socket.ConnectionRefusedError);
@@ -192,7 +184,7 @@ describe("connect", () => {
   });
 
   test("connectEx returns 0 or the errno, as connect_ex", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const s = socket.socket();
     assert.equal(await s.connectEx(["127.0.0.1", port]), 111);
     const server = socket.socket();
@@ -258,7 +250,7 @@ describe("connect", () => {
   });
 
   test("a failed background connect is reported once: by SO_ERROR or by the next call", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const s = socket.socket();
     s.setblocking(false);
     assert.equal(await s.connectEx(["127.0.0.1", port]), 115);
@@ -300,7 +292,7 @@ describe("createConnection, createServer, socketpair", () => {
   });
 
   test("createConnection fails with the error of the last address tried", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     await assert.rejects(socket.createConnection(["127.0.0.1", port]), socket.ConnectionRefusedError);
   });
 

@@ -4,7 +4,7 @@
  * caller explicitly (reset at once, with a line on stderr) and frees the slot when a
  * caller leaves.
  */
-import { SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
+import { type Address, formatAddress, SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
 import { bindListener } from "../dial.js";
 import { Failure, type Io, write } from "../io.js";
@@ -41,7 +41,7 @@ export async function listen(o: Options, io: Io, log: SessionLog, report: Report
   }
 }
 
-async function acceptOrInterrupt(listener: Socket, io: Io): Promise<[Socket, unknown] | [null, null]> {
+async function acceptOrInterrupt(listener: Socket, io: Io): Promise<[Socket, Address] | [null, null]> {
   if (io.interrupt.aborted) return [null, null];
   try {
     return await listener.accept();
@@ -74,9 +74,11 @@ async function answer(
       continue;
     }
     active += 1;
-    take(conn, peer).finally(() => {
-      active -= 1;
-    });
+    take(conn, peer)
+      .catch(() => {}) // each caller's trouble is reported by `take`; it never ends the listener
+      .finally(() => {
+        active -= 1;
+      });
   }
 }
 
@@ -141,8 +143,7 @@ async function talkSwitchboard(listener: Socket, o: Options, io: Io, log: Sessio
   return Promise.race([conversation.finished, answering]);
 }
 
-function describe(addr: unknown): string {
-  if (typeof addr === "string") return addr === "" ? "a local caller" : addr;
-  const [host, port] = addr as [string, number];
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+/** A caller's address as messages show it; Unix callers have no name of their own. */
+function describe(addr: Address): string {
+  return addr === "" ? "a local caller" : formatAddress(addr);
 }

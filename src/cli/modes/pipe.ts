@@ -11,6 +11,7 @@
  */
 import { CrlfEncoder, OSError, SHUT_WR, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
+import { IdleClock } from "../idle.js";
 import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
@@ -26,10 +27,8 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
   const crlf = o.crlf ? new CrlfEncoder() : null;
   const stdinIsTerminal = io.stdin.isTTY === true;
   let unsent = 0;
-  let activity = performance.now();
   let stdinDone = false;
   let peerDone = false;
-  let idleTimer: NodeJS.Timeout | undefined;
   let quitTimer: NodeJS.Timeout | undefined;
 
   let finish: (outcome: number | Error) => void = () => {};
@@ -39,7 +38,7 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
 
   const receive = async (): Promise<void> => {
     for await (const chunk of sock.chunks()) {
-      activity = performance.now();
+      idle.touch();
       log.received(chunk);
       if (o.sendOnly) continue;
       try {
@@ -60,7 +59,7 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
   const send = async (): Promise<void> => {
     if (o.recvOnly) return;
     for await (const raw of io.stdin as AsyncIterable<Buffer>) {
-      activity = performance.now();
+      idle.touch();
       const chunk = crlf ? crlf.push(raw) : raw;
       unsent += chunk.length;
       await sock.sendall(chunk);
@@ -74,22 +73,16 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
     else if (o.quitAfterEof !== null) quitTimer = setTimeout(() => finish(0), o.quitAfterEof);
   };
 
+  const idle = new IdleClock(o.idle, () =>
+    finish(new Failure(`idle timeout: nothing sent or received for ${o.idle} ms (-i)`)),
+  );
   receive().catch(finish);
   send().catch(finish);
-  if (o.idle !== null) {
-    const idle = o.idle;
-    const check = (): void => {
-      const quiet = performance.now() - activity;
-      if (quiet >= idle) finish(new Failure(`idle timeout: nothing sent or received for ${idle} ms (-i)`));
-      else idleTimer = setTimeout(check, idle - quiet);
-    };
-    idleTimer = setTimeout(check, idle);
-  }
   const onInterrupt = (): void => finish(130);
   io.interrupt.addEventListener("abort", onInterrupt, { once: true });
 
   const result = await outcome;
-  clearTimeout(idleTimer);
+  idle.stop();
   clearTimeout(quitTimer);
   io.interrupt.removeEventListener("abort", onInterrupt);
   await sock.close();

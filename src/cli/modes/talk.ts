@@ -17,6 +17,7 @@ import { createInterface, type Interface } from "node:readline";
 import { StringDecoder } from "node:string_decoder";
 import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
+import { IdleClock } from "../idle.js";
 import type { Io } from "../io.js";
 import { reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
@@ -45,8 +46,7 @@ export class Talk {
   #nextId = 1;
   #target: number | "all" = "all";
   #hungUp = false;
-  #activity = performance.now();
-  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idle: IdleClock;
   #done: (code: number) => void = () => {};
   readonly finished: Promise<number>;
 
@@ -64,23 +64,12 @@ export class Talk {
     this.#rl.on("close", () => this.#hangUpPolitely());
     io.interrupt.addEventListener("abort", () => this.#hangUpNow(), { once: true });
     this.#updatePrompt();
-    if (o.idle !== null) this.#watchIdle(o.idle);
-  }
-
-  /** -i: the conversation ends after that long with nothing said either way. */
-  #watchIdle(idle: number): void {
-    const check = (): void => {
-      const quiet = performance.now() - this.#activity;
-      if (quiet < idle) {
-        this.#idleTimer = setTimeout(check, idle - quiet);
-        return;
-      }
-      this.#notice(`idle timeout: nothing said for ${idle} ms (-i)`);
+    this.#idle = new IdleClock(o.idle, () => {
+      this.#notice(`idle timeout: nothing said for ${o.idle} ms (-i)`);
       for (const caller of this.#callers.values()) caller.sock.close();
       this.#callers.clear();
       this.#end(1);
-    };
-    this.#idleTimer = setTimeout(check, idle);
+    });
   }
 
   /** Puts a caller on the line; resolves when it has hung up. */
@@ -110,7 +99,7 @@ export class Talk {
 
   async #listen(caller: Caller): Promise<void> {
     for await (const chunk of caller.sock.chunks()) {
-      this.#activity = performance.now();
+      this.#idle.touch();
       this.#log.received(chunk);
       this.#heard(caller, caller.decoder.write(chunk));
     }
@@ -157,7 +146,7 @@ export class Talk {
   }
 
   #typed(line: string): void {
-    this.#activity = performance.now();
+    this.#idle.touch();
     if (line.startsWith("/") && !line.startsWith("//")) {
       this.#command(line.trim());
     } else if (line.trim() !== "") {
@@ -274,7 +263,7 @@ export class Talk {
   }
 
   #end(code: number): void {
-    clearTimeout(this.#idleTimer);
+    this.#idle.stop();
     this.#hungUp = true;
     this.#rl.close();
     this.#done(code);

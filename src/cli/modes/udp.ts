@@ -10,6 +10,7 @@ import type { Address, Socket } from "../../index.js";
 import { formatAddress } from "../../index.js";
 import type { Options } from "../args.js";
 import { bindListener } from "../dial.js";
+import { IdleClock } from "../idle.js";
 import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
@@ -26,18 +27,16 @@ export async function udpSession(
   report: Reporter,
 ): Promise<number> {
   const peers = new Map<string, Address>();
-  let activity = performance.now();
   let finish: (outcome: number | Error) => void = () => {};
   const outcome = new Promise<number | Error>((resolve) => {
     finish = resolve;
   });
   let quitTimer: NodeJS.Timeout | undefined;
-  let idleTimer: NodeJS.Timeout | undefined;
 
   const receive = async (): Promise<void> => {
     for (;;) {
       const [data, from] = await sock.recvfrom(65536);
-      activity = performance.now();
+      idle.touch();
       if (!data || !from) continue;
       if (!connected) {
         const key = formatAddress(from);
@@ -55,7 +54,7 @@ export async function udpSession(
   const send = async (): Promise<void> => {
     if (o.recvOnly) return;
     for await (const chunk of io.stdin as AsyncIterable<Buffer>) {
-      activity = performance.now();
+      idle.touch();
       for (let at = 0; at < chunk.length; at += MAX_DATAGRAM) {
         const datagram = chunk.subarray(at, at + MAX_DATAGRAM);
         if (connected) await sock.send(datagram);
@@ -67,22 +66,14 @@ export async function udpSession(
     else if (connected) finish(0);
   };
 
+  const idle = new IdleClock(o.idle, () => finish(0)); // UDP has no other end of a call
   receive().catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
   send().catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
-  if (o.idle !== null) {
-    const idle = o.idle;
-    const check = (): void => {
-      const quiet = performance.now() - activity;
-      if (quiet >= idle) finish(0);
-      else idleTimer = setTimeout(check, idle - quiet);
-    };
-    idleTimer = setTimeout(check, idle);
-  }
   const onInterrupt = (): void => finish(130);
   io.interrupt.addEventListener("abort", onInterrupt, { once: true });
   const result = await outcome;
   clearTimeout(quitTimer);
-  clearTimeout(idleTimer);
+  idle.stop();
   io.interrupt.removeEventListener("abort", onInterrupt);
   await sock.close();
   if (sock.droppedDatagrams > 0) report.say(`${sock.droppedDatagrams} datagrams dropped: stdout was too slow`);
