@@ -397,7 +397,12 @@ function table(): string {
         continue;
       }
       const m = median(r.samples);
-      const ratio = r === ours || !ours || ours.samples.length === 0 ? "" : `${(median(ours.samples) / m).toFixed(2)}×`;
+      const ratio =
+        r === ours || !ours || ours.samples.length === 0
+          ? ""
+          : m === 0
+            ? "—"
+            : `${(median(ours.samples) / m).toFixed(2)}×`;
       out += `| ${r.impl} | ${format(m)} | ${format(Math.min(...r.samples))}–${format(Math.max(...r.samples))} | ${ratio} |\n`;
     }
   }
