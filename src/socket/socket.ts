@@ -65,7 +65,7 @@ type State =
   | { kind: "fresh" }
   | { kind: "bound"; listener: StreamListener }
   | { kind: "listening"; listener: StreamListener }
-  | { kind: "connecting"; ready: Promise<StreamConn> }
+  | { kind: "connecting"; ready: Promise<StreamConn>; conn: StreamConn }
   | { kind: "connected"; conn: StreamConn }
   | { kind: "datagram"; dgram: DatagramSocket }
   | { kind: "closed" };
@@ -212,29 +212,8 @@ export class Socket {
     if (state.kind === "connected") throw oserror("EISCONN");
     if (state.kind === "connecting") throw oserror("EALREADY");
     if (state.kind === "listening") throw oserror("EINVAL", "the socket is listening");
-    const options: NetConnectOpts & { allowHalfOpen: boolean } = { allowHalfOpen: true, path: "" };
-    if (this.family === AF_UNIX) {
-      if (state.kind === "bound") throw oserror("EOPNOTSUPP", "Node cannot connect from a bound AF_UNIX socket");
-      options.path = this.#unixPeer = checkUnixPath(address);
-    } else {
-      const target = await this.#resolve(address, deadline.nonBlocking ? Deadline.never : deadline);
-      Object.assign(options, {
-        path: undefined,
-        host: target.scopeId ? `${target.host}%${target.scopeId}` : target.host,
-        port: target.port,
-        family: this.family === AF_INET6 ? 6 : 4,
-        noDelay: this.#opts.noDelay,
-        keepAlive: this.#opts.keepAlive,
-      });
-      if (state.kind === "bound") {
-        // Node cannot connect from a listening handle: free the port and dial from it.
-        const local = state.listener.server.address();
-        await state.listener.close();
-        if (local && typeof local === "object")
-          Object.assign(options, { localAddress: local.address, localPort: local.port });
-      }
-    }
-    this.#state = { kind: "fresh" };
+    const options = await this.#dialOptions(address, state, deadline);
+    this.#state = { kind: "fresh" }; // a bound listener, if any, is closed by now
     const sock = netConnect(options);
     const conn = new StreamConn(sock);
     const ready = until<StreamConn>(Deadline.never, (done, fail) => {
@@ -247,7 +226,7 @@ export class Socket {
         sock.off("error", failed);
       };
     });
-    this.#state = { kind: "connecting", ready };
+    this.#state = { kind: "connecting", ready, conn };
     ready.then(
       () => {
         if (this.#state.kind === "connecting" && this.#state.ready === ready) this.#adopt(conn);
@@ -267,7 +246,8 @@ export class Socket {
         sock.destroy();
         this.#state = { kind: "fresh" };
       }
-      if (!(this.#timeout === 0 && (err as OSError).code === "EINPROGRESS")) this.#pendingError = null;
+      // A non-blocking connect goes on; any other failure was reported here, not in SO_ERROR.
+      if (!(deadline.nonBlocking && (err as OSError).code === "EINPROGRESS")) this.#pendingError = null;
       throw err;
     }
   }
@@ -369,10 +349,10 @@ export class Socket {
         case "connected":
           return state.conn.close(linger);
         case "connecting":
-          return state.ready.then(
-            (conn) => conn.close(linger),
-            () => {},
-          );
+          // Closing a socket that is still dialling abandons the dial; whatever waits for
+          // the connection fails with EBADF instead of waiting forever.
+          state.conn.sock.destroy(oserror("EBADF"));
+          return;
         case "datagram":
           return state.dgram.close();
         default:
@@ -625,6 +605,36 @@ export class Socket {
       conn.sock.setNoDelay(this.#opts.noDelay);
       if (this.#opts.keepAlive) conn.sock.setKeepAlive(true);
     }
+  }
+
+  /**
+   * What net.connect needs for `address`: a path, or a resolved host and port (the name
+   * lookup counts against the deadline; a non-blocking connect still waits for it, as
+   * Python's does). After bind(), the bound port is freed and dialled from.
+   */
+  async #dialOptions(address: AddressInput, state: State, deadline: Deadline): Promise<NetConnectOpts> {
+    if (this.family === AF_UNIX) {
+      if (state.kind === "bound") throw oserror("EOPNOTSUPP", "Node cannot connect from a bound AF_UNIX socket");
+      this.#unixPeer = checkUnixPath(address);
+      return { path: this.#unixPeer, allowHalfOpen: true };
+    }
+    const target = await this.#resolve(address, deadline.nonBlocking ? Deadline.never : deadline);
+    const options: NetConnectOpts = {
+      host: target.scopeId ? `${target.host}%${target.scopeId}` : target.host,
+      port: target.port,
+      family: this.family === AF_INET6 ? 6 : 4,
+      noDelay: this.#opts.noDelay,
+      keepAlive: this.#opts.keepAlive,
+      allowHalfOpen: true,
+    };
+    if (state.kind === "bound") {
+      // Node cannot connect from a listening handle: free the port and dial from it.
+      const local = state.listener.server.address();
+      await state.listener.close();
+      if (local && typeof local === "object")
+        Object.assign(options, { localAddress: local.address, localPort: local.port });
+    }
+    return options;
   }
 
   /** The stream connection, waiting out a connect still in progress. */

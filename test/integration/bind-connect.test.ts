@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child, python } from "../helpers/child.js";
 import { BUILD, PYTHON_FIXTURES } from "../helpers/paths.js";
-import { unusedPort } from "../helpers/ports.js";
+import { fullServer, unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
 
@@ -247,6 +247,18 @@ describe("connect", () => {
     assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0);
     await assert.rejects(s.connect(server.getsockname()), { code: "EISCONN" });
     await Promise.all([s.close(), conn.close(), server.close()]);
+  });
+
+  test("closing a socket that is still dialling abandons the dial; waiters get EBADF", async () => {
+    const full = await fullServer();
+    const s = socket.socket();
+    s.setblocking(false);
+    assert.equal(await s.connectEx(["127.0.0.1", full.port]), 115);
+    s.setblocking(true);
+    const waiting = s.sendall(Buffer.from("never sent"));
+    await s.close();
+    await assert.rejects(within(waiting, 5000, "the waiting send"), { code: "EBADF" });
+    await full.release();
   });
 
   test("a failed background connect is reported once: by SO_ERROR or by the next call", async () => {
