@@ -53,7 +53,7 @@ export async function getaddrinfo(
   flags = 0,
 ): Promise<AddrInfo[]> {
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw new gaierror("EAI_FAMILY");
-  const types = TYPES.filter(([t, p]) => (type === 0 || t === type) && (proto === 0 || p === proto || type !== 0));
+  const types = TYPES.filter(([t, p]) => (type === 0 || t === type) && (proto === 0 || p === proto));
   if (types.length === 0) throw new gaierror("EAI_SOCKTYPE");
   const ports = await portsFor(port, flags, types);
   const addresses = await hostAddresses(host, family, flags);
@@ -64,7 +64,7 @@ export async function getaddrinfo(
       if (number === undefined) continue;
       const canon = result.length === 0 && flags & AI_CANONNAME ? (host ?? "") : "";
       const sockaddr: Inet4Address | Inet6Address = fam === AF_INET6 ? inet6(ip, number) : [ip, number];
-      result.push([fam, t, proto === 0 ? p : proto, canon, sockaddr]);
+      result.push([fam, t, p, canon, sockaddr]);
     }
   }
   return result;

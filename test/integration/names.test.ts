@@ -38,6 +38,7 @@ describe("getaddrinfo", () => {
     ["'127.0.0.1'", "'domain'"],
     ["'127.0.0.1'", 53, "0", "socket.SOCK_DGRAM"],
     ["'::1'", 443, "socket.AF_INET6", "socket.SOCK_STREAM"],
+    ["'127.0.0.1'", 80, "0", "0", "socket.IPPROTO_TCP"],
   ] as const) {
     test(`matches Python: getaddrinfo(${args.join(", ")})`, async () => {
       const value = (text: string | number): string | number | null => {
@@ -82,6 +83,13 @@ describe("getaddrinfo", () => {
       await assert.rejects(socket.gethostbyname(name), socket.gaierror);
       await assert.rejects(socket.socket().connect([name, 80]), { code: "EAI_NONAME" });
     }
+  });
+
+  test("a type and protocol that do not go together is EAI_SOCKTYPE, as in Python", async () => {
+    await assert.rejects(socket.getaddrinfo("127.0.0.1", 80, 0, socket.SOCK_STREAM, socket.IPPROTO_UDP), {
+      errno: -7,
+      code: "EAI_SOCKTYPE",
+    });
   });
 
   test("AI_CANONNAME puts the name in the first entry only", async () => {
