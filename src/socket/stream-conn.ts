@@ -1,10 +1,11 @@
 /**
  * One connected stream (TCP or Unix) with Python's recv/send semantics on top of a Node
- * socket in paused mode.
+ * socket.
  *
- * Reading: nothing is read from the kernel until the first recv(); after that Node keeps
- * at most its high-water mark buffered, so an idle reader pushes back on the sender.
- * recv(n) takes min(n, buffered) bytes, so it returns as soon as one byte is there.
+ * Reading: nothing is read from the kernel until the first recv(). After that, chunks
+ * arrive through Node's 'data' events into a queue; past QUEUE_LIMIT queued bytes the
+ * socket is paused, so an idle reader pushes back on the sender. recv(n) takes at most n
+ * queued bytes, so it returns as soon as one byte is there.
  * Writing: every send waits until the kernel took the bytes (the write callback), which
  * is the backpressure, and lets the caller reuse its buffer as soon as send resolves.
  */
@@ -15,6 +16,9 @@ import { Deadline, race, until } from "./wait.js";
 
 const debug = debuglog("hotline");
 
+/** Bytes received but not yet taken by recv() before reading from the kernel pauses. */
+const QUEUE_LIMIT = 64 * 1024;
+
 export class StreamConn {
   readonly #sock: NetSocket;
   #error: OSError | null = null;
@@ -23,6 +27,9 @@ export class StreamConn {
   #readShut = false;
   #writeShut = false;
   #closing: Promise<void> | null = null;
+  /** Received, not yet taken by recv(); at most about QUEUE_LIMIT bytes. */
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
   readonly #waiters = new Set<() => void>();
   /** Wakes every waiter once; a waiter that still has to wait registers again. */
   readonly #wake = (): void => {
@@ -54,24 +61,63 @@ export class StreamConn {
 
   /** Up to `n` bytes as soon as any are there; null at end of stream. */
   async recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
-    const sock = this.#sock;
-    if (!this.#reading) {
-      this.#reading = true;
-      sock.on("readable", this.#wake);
-    }
+    if (!this.#reading) this.#startReading();
     for (;;) {
       if (this.#readShut) return null;
       if (this.#error) throw this.#error;
-      const available = sock.readableLength;
-      if (available > 0) {
-        const chunk = sock.read(Math.min(n, available)) as Buffer;
-        if (peek) sock.unshift(chunk);
-        return chunk;
-      }
-      if (this.#eof || sock.destroyed) return null;
-      sock.read(0); // ask Node to fill its buffer, or to notice the end of the stream
+      if (this.#queued > 0) return this.#take(n, peek);
+      if (this.#eof || this.#sock.destroyed) return null;
       await this.#change(deadline);
     }
+  }
+
+  /**
+   * Reads through Node's 'data' events (its shortest path from the kernel to us) into a
+   * queue; past QUEUE_LIMIT queued bytes the socket is paused, so the kernel stops
+   * reading and the sender feels it.
+   */
+  #startReading(): void {
+    this.#reading = true;
+    this.#sock.on("data", (chunk: Buffer) => {
+      this.#queue.push(chunk);
+      this.#queued += chunk.length;
+      if (this.#queued >= QUEUE_LIMIT) this.#sock.pause();
+      this.#wake();
+    });
+    this.#sock.resume(); // an accepted socket starts paused (pauseOnConnect)
+  }
+
+  /** Up to `n` queued bytes (chunks joined when several fit); resumes reading when there is room. */
+  #take(n: number, peek: boolean): Buffer {
+    const head = this.#queue[0] as Buffer;
+    let out: Buffer;
+    if (head.length >= n || this.#queue.length === 1) {
+      out = head.length > n ? head.subarray(0, n) : head;
+      if (!peek) {
+        if (out === head) this.#queue.shift();
+        else this.#queue[0] = head.subarray(n);
+      }
+    } else {
+      const size = Math.min(n, this.#queued);
+      out = Buffer.concat(this.#queue, size);
+      if (!peek) {
+        let left = size;
+        while (left > 0) {
+          const first = this.#queue[0] as Buffer;
+          if (first.length <= left) {
+            this.#queue.shift();
+            left -= first.length;
+          } else {
+            this.#queue[0] = first.subarray(left);
+            left = 0;
+          }
+        }
+      }
+    }
+    if (peek) return out;
+    this.#queued -= out.length;
+    if (this.#queued < QUEUE_LIMIT && this.#sock.isPaused() && !this.#readShut) this.#sock.resume();
+    return out;
   }
 
   /**
