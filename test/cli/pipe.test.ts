@@ -203,7 +203,7 @@ describe("pipe mode: stdout trouble and slow readers", () => {
   });
 
   test("a slow reader on the far side keeps hotline's memory flat (256 MiB)", { timeout: 120_000 }, async () => {
-    const py = python(PEER, ["server", "4", "127.0.0.1:0", "sink", "0.0003"], { lifetimeMs: 110_000 });
+    const py = python(PEER, ["server", "4", "127.0.0.1:0", "sink", "512"], { lifetimeMs: 110_000 });
     const [, port = ""] = await py.line(/^ready (\d+)$/m);
     const client = hotline(["127.0.0.1", port], { lifetimeMs: 110_000 });
     const chunk = Buffer.alloc(1024 * 1024, 7);
