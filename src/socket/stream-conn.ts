@@ -19,6 +19,12 @@ const debug = debuglog("hotline");
 /** Bytes received but not yet taken by recv() before reading from the kernel pauses. */
 const QUEUE_LIMIT = 64 * 1024;
 
+interface Reader {
+  n: number;
+  resolve: (data: Buffer | null) => void;
+  reject: (err: unknown) => void;
+}
+
 export class StreamConn {
   readonly #sock: NetSocket;
   #error: OSError | null = null;
@@ -33,11 +39,14 @@ export class StreamConn {
   readonly #waiters = new Set<() => void>();
   /** Wakes every waiter once; a waiter that still has to wait registers again. */
   readonly #wake = (): void => {
+    if (this.#reader) this.#serveReader(this.#reader);
     if (this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const waiter of waiters) waiter();
   };
+  /** A blocking recv() waiting for data, answered straight from the 'data' handler. */
+  #reader: Reader | null = null;
 
   constructor(sock: NetSocket) {
     this.#sock = sock;
@@ -60,14 +69,49 @@ export class StreamConn {
   }
 
   /** Up to `n` bytes as soon as any are there; null at end of stream. */
-  async recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
+  recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
     if (!this.#reading) this.#startReading();
+    try {
+      const now = this.#ready(n, peek);
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (deadline.unbounded && !peek && this.#reader === null) {
+      // The hot path: the 'data' handler hands the bytes over itself, one turn later.
+      return new Promise((resolve, reject) => {
+        this.#reader = { n, resolve, reject };
+      });
+    }
+    return this.#recvWithin(n, deadline, peek);
+  }
+
+  async #recvWithin(n: number, deadline: Deadline, peek: boolean): Promise<Buffer | null> {
     for (;;) {
-      if (this.#readShut) return null;
-      if (this.#error) throw this.#error;
-      if (this.#queued > 0) return this.#take(n, peek);
-      if (this.#eof || this.#sock.destroyed) return null;
       await this.#change(deadline);
+      const now = this.#ready(n, peek);
+      if (now !== undefined) return now;
+    }
+  }
+
+  /** What recv returns now: bytes, null (end of stream), a throw; undefined means wait. */
+  #ready(n: number, peek: boolean): Buffer | null | undefined {
+    if (this.#readShut) return null;
+    if (this.#error) throw this.#error;
+    if (this.#queued > 0) return this.#take(n, peek);
+    if (this.#eof || this.#sock.destroyed) return null;
+    return undefined;
+  }
+
+  #serveReader(reader: Reader): void {
+    try {
+      const now = this.#ready(reader.n, false);
+      if (now === undefined) return;
+      this.#reader = null;
+      reader.resolve(now);
+    } catch (err) {
+      this.#reader = null;
+      reader.reject(err);
     }
   }
 
