@@ -60,11 +60,6 @@ export class DatagramSocket {
     return this.#bound;
   }
 
-  /** Datagrams waiting for recv. */
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   async bind(host: string, port: number): Promise<void> {
     this.#checkOpen();
     await until<void>(Deadline.never, (done, fail) => {

@@ -135,33 +135,31 @@ export class StreamConn {
   #take(n: number, peek: boolean): Buffer {
     const head = this.#queue[0] as Buffer;
     let out: Buffer;
-    if (head.length >= n || this.#queue.length === 1) {
-      out = head.length > n ? head.subarray(0, n) : head;
-      if (!peek) {
-        if (out === head) this.#queue.shift();
-        else this.#queue[0] = head.subarray(n);
-      }
+    if (head.length <= n && this.#queue.length === 1) {
+      out = head; // the common case: one chunk queued, and it fits
+      if (!peek) this.#queue.length = 0;
     } else {
       const size = Math.min(n, this.#queued);
-      out = Buffer.concat(this.#queue, size);
-      if (!peek) {
-        let left = size;
-        while (left > 0) {
-          const first = this.#queue[0] as Buffer;
-          if (first.length <= left) {
-            this.#queue.shift();
-            left -= first.length;
-          } else {
-            this.#queue[0] = first.subarray(left);
-            left = 0;
-          }
-        }
-      }
+      out = head.length >= size ? head.subarray(0, size) : Buffer.concat(this.#queue, size);
+      if (!peek) this.#drop(size);
     }
     if (peek) return out;
     this.#queued -= out.length;
     if (this.#queued < QUEUE_LIMIT && this.#sock.isPaused() && !this.#readShut) this.#sock.resume();
     return out;
+  }
+
+  /** Removes `size` bytes from the front of the queue. */
+  #drop(size: number): void {
+    for (let left = size; left > 0; ) {
+      const first = this.#queue[0] as Buffer;
+      if (first.length > left) {
+        this.#queue[0] = first.subarray(left);
+        return;
+      }
+      this.#queue.shift();
+      left -= first.length;
+    }
   }
 
   /**

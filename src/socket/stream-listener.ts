@@ -24,8 +24,6 @@ export class StreamListener {
   #backlog = BACKLOG_BEFORE_LISTEN;
   #error: OSError | null = null;
   #closed = false;
-  /** Connections reset because the queue was full. */
-  refused = 0;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -94,7 +92,6 @@ export class StreamListener {
   #arrive(sock: NetSocket): void {
     const conn = new StreamConn(sock); // its error listener is attached before anything can fail
     if (this.#queue.length >= this.#backlog) {
-      this.refused += 1;
       debug("backlog of %d full: resetting a connection", this.#backlog);
       sock.resetAndDestroy();
       return;

@@ -13,7 +13,6 @@ import { HOTLINE, has, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
-import { within } from "../helpers/within.js";
 
 interface Tool {
   name: string;
@@ -95,11 +94,7 @@ for (const tool of TOOLS) {
       const server = hotline(["listen", "127.0.0.1", "0"]);
       const port = Number(await listening(server));
       const client = bash(`printf question | ${tool.dial(port)}`);
-      await within(
-        new Promise<void>((resolve) => server.proc.stdout?.once("end", resolve)),
-        10_000,
-        "the caller's EOF",
-      );
+      await server.stdoutEnded(); // the caller's EOF ends hotline's stdout
       assert.equal(server.stdout, "question");
       server.proc.stdin?.end("answer after your EOF");
       const [s, c] = await Promise.all([server.done(), client.done()]);

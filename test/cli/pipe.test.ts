@@ -128,11 +128,7 @@ describe("pipe mode: the end of a call", () => {
     const port = await listening(server);
     const py = python(PEER, ["client", "4", `127.0.0.1:${port}`, "halfclose"]);
     // The caller's FIN ends hotline's stdout; only then is the reply written.
-    await within(
-      new Promise<void>((resolve) => server.proc.stdout?.once("end", resolve)),
-      10_000,
-      "hotline's stdout to end",
-    );
+    await server.stdoutEnded(); // the caller's EOF ends hotline's stdout
     assert.equal(server.stdout, "question");
     server.proc.stdin?.end("answer");
     const [s, p] = await Promise.all([server.done(), py.done()]);

@@ -94,6 +94,13 @@ export class Child {
     );
   }
 
+  /** Waits until the process closes its stdout (in pipe mode: the peer's end of stream). */
+  stdoutEnded(ms = 10_000): Promise<void> {
+    const out = this.proc.stdout;
+    if (!out || out.readableEnded) return Promise.resolve();
+    return within(new Promise<void>((resolve) => out.once("end", resolve)), ms, "stdout to end");
+  }
+
   /** Waits for the process to exit. */
   done(ms = 20_000): Promise<Finished> {
     return within(this.#finished, ms, `${this.proc.spawnfile} to exit; stderr: ${this.#err.slice(-300)}`);
