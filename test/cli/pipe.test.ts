@@ -128,7 +128,7 @@ describe("pipe mode: the end of a call", () => {
     const port = await listening(server);
     const py = python(PEER, ["client", "4", `127.0.0.1:${port}`, "halfclose"]);
     // The caller's FIN ends hotline's stdout; only then is the reply written.
-    await server.stdoutEnded(); // the caller's EOF ends hotline's stdout
+    await server.stdoutEnded();
     assert.equal(server.stdout, "question");
     server.proc.stdin?.end("answer");
     const [s, p] = await Promise.all([server.done(), py.done()]);
