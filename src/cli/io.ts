@@ -3,10 +3,14 @@
  * they are terminals, plus the signal that the user interrupted. main.ts builds it from
  * `process`; tests can build it from anything.
  */
+import { fstatSync, readSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 
 export interface Io {
+  /** For the terminal: raw mode, readline. Pipe mode reads `input` instead. */
   stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  /** stdin as chunks of bytes, for pipe mode: see inputChunks(). */
+  input: AsyncIterable<Buffer>;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM. */
@@ -54,4 +58,33 @@ export function write(stream: Writable, chunk: Uint8Array | string): Promise<voi
     stream.once("close", done);
     stream.once("hotline:failed", fail);
   });
+}
+
+/** One read from a regular file: as large as Node's stream chunks, which measured best. */
+const FILE_CHUNK = 64 * 1024;
+
+/**
+ * stdin as chunks. A regular file is read straight from its descriptor with synchronous
+ * reads: a file read never waits for another program, and this skips the thread-pool
+ * round trip Node's file stream makes per chunk, which cost a third of the throughput of
+ * `hotline ... < file` (docs/benchmarks.md). Reading starts at the file's current offset,
+ * as a stream's would. Anything else (pipe, socket, terminal) is the stream itself.
+ */
+export function inputChunks(stdin: Readable, fd: number): AsyncIterable<Buffer> {
+  let regularFile = false;
+  try {
+    regularFile = fstatSync(fd).isFile();
+  } catch {
+    // closed or unusable: the stream reports it as it always has
+  }
+  if (!regularFile) return stdin;
+  return (async function* () {
+    for (;;) {
+      // A fresh buffer per chunk: what is yielded may still be queued for writing.
+      const chunk = Buffer.allocUnsafeSlow(FILE_CHUNK);
+      const n = readSync(fd, chunk, 0, FILE_CHUNK, null);
+      if (n === 0) return;
+      yield n === FILE_CHUNK ? chunk : chunk.subarray(0, n);
+    }
+  })();
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, UsageError } from "./args.js";
 import { USAGE_HINT } from "./help.js";
-import { type Io, watchOutput } from "./io.js";
+import { type Io, inputChunks, watchOutput } from "./io.js";
 import { run } from "./run.js";
 
 function version(): string {
@@ -39,7 +39,13 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, interrupt: interrupt.signal };
+  const io: Io = {
+    stdin: process.stdin,
+    input: inputChunks(process.stdin, 0),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interrupt: interrupt.signal,
+  };
   try {
     return await run(options, io, version());
   } catch (err) {

@@ -101,6 +101,22 @@ describe("pipe mode: the end of a call", () => {
     assert.equal(sha256(readFileSync(join(dir, "out"))), sha256(data));
   });
 
+  test("stdin a file already partly read: sending starts at its offset, up to an odd-sized end", async () => {
+    const dir = tempDir();
+    const data = random(3 * 64 * 1024 + 12_345); // a short last read
+    writeFileSync(join(dir, "file"), data);
+    const server = bash(`${hl} -l 127.0.0.1 0 < /dev/null > ${q(join(dir, "out"))}`);
+    const port = await listening(server);
+    // dd reads exactly 1000 bytes of the shared descriptor; hotline must go on from there.
+    const client = bash(
+      `{ dd bs=1000 count=1 of=/dev/null status=none; ${hl} 127.0.0.1 ${port}; } < ${q(join(dir, "file"))}`,
+    );
+    const [s, c] = await Promise.all([server.done(), client.done()]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(sha256(readFileSync(join(dir, "out"))), sha256(data.subarray(1000)));
+  });
+
   test("the other way round: the listener sends the file to a client that sends nothing", async () => {
     const dir = tempDir();
     const data = random(4 * 1024 * 1024);

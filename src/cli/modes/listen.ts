@@ -97,7 +97,7 @@ async function pipeSwitchboard(
   let inputDone = false;
   const pumpInput = (async () => {
     if (o.recvOnly) return;
-    for await (const chunk of io.stdin as AsyncIterable<Buffer>) {
+    for await (const chunk of io.input) {
       log.sent(chunk);
       await Promise.allSettled([...callers].map((c) => c.sendall(chunk)));
     }

@@ -58,7 +58,7 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
 
   const send = async (): Promise<void> => {
     if (o.recvOnly) return;
-    for await (const raw of io.stdin as AsyncIterable<Buffer>) {
+    for await (const raw of io.input) {
       idle.touch();
       const chunk = crlf ? crlf.push(raw) : raw;
       unsent += chunk.length;

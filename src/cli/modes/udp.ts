@@ -53,7 +53,7 @@ export async function udpSession(
 
   const send = async (): Promise<void> => {
     if (o.recvOnly) return;
-    for await (const chunk of io.stdin as AsyncIterable<Buffer>) {
+    for await (const chunk of io.input) {
       idle.touch();
       for (let at = 0; at < chunk.length; at += MAX_DATAGRAM) {
         const datagram = chunk.subarray(at, at + MAX_DATAGRAM);
