@@ -85,7 +85,11 @@ async function answer(
 /** SO_LINGER (1, 0): close with RST. */
 const RESET = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
 
-/** -k in pipe mode: stdin goes to every caller, what any caller says goes to stdout. */
+/**
+ * -k in pipe mode: stdin goes to every caller, what any caller says goes to stdout.
+ * stdin is not read before the first caller arrives, so `hotline -lk < file` sends the
+ * file to someone instead of reading it to nobody.
+ */
 async function pipeSwitchboard(
   listener: Socket,
   o: Options,
@@ -95,8 +99,13 @@ async function pipeSwitchboard(
 ): Promise<number> {
   const callers = new Set<Socket>();
   let inputDone = false;
+  let firstCaller = (): void => {};
+  const someoneOnTheLine = new Promise<void>((resolve) => {
+    firstCaller = resolve;
+  });
   const pumpInput = (async () => {
     if (o.recvOnly) return;
+    await someoneOnTheLine;
     for await (const chunk of io.input) {
       log.sent(chunk);
       await Promise.allSettled([...callers].map((c) => c.sendall(chunk)));
@@ -112,6 +121,7 @@ async function pipeSwitchboard(
     (peer) => report.say(`refused ${peer}: --max-conns ${o.maxConns} reached`),
     async (conn, peer) => {
       callers.add(conn);
+      firstCaller();
       report.info(`call from ${peer} (${callers.size} on the line)`);
       if (inputDone && !o.noShutdown) conn.shutdown(SHUT_WR);
       try {
