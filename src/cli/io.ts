@@ -71,7 +71,7 @@ const FILE_CHUNK = 64 * 1024;
  * as a stream's would. Anything else (pipe, socket, terminal) is the stream itself.
  *
  * From a file every chunk is a view of one reused buffer, valid until the next chunk is
- * asked for (fresh memory per chunk cost a fifth more CPU in page faults): a consumer
+ * asked for (fresh memory per chunk cost 20–50% more CPU, in page faults): a consumer
  * finishes with a chunk (sent, logged) before it takes the next, or copies it.
  */
 export function inputChunks(stdin: Readable, fd: number): AsyncIterable<Buffer> {
