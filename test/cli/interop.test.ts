@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Child, python } from "../helpers/child.js";
+import { python } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
-import { HOTLINE, has, hotline, listening } from "../helpers/hotline.js";
+import { bash, has, HL as hl, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
@@ -47,12 +47,6 @@ const TOOLS: Tool[] = [
     ready: /listening on/,
   },
 ];
-
-const hl = `'${process.execPath}' '${HOTLINE}'`;
-
-function bash(script: string): Child {
-  return new Child("bash", ["-c", script]);
-}
 
 for (const tool of TOOLS) {
   describe(`with ${tool.name}`, () => {

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
-import { HOTLINE, hotline, listening } from "../helpers/hotline.js";
+import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES, ROOT } from "../helpers/paths.js";
 import { fullServer, unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
@@ -46,11 +46,7 @@ describe("-k: many callers at once", () => {
     const dir = tempDir();
     const data = random(1024 * 1024);
     writeFileSync(join(dir, "file"), data);
-    const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
-    const listener = new Child("bash", [
-      "-c",
-      `exec ${q(process.execPath)} ${q(HOTLINE)} -lk 127.0.0.1 0 < ${q(join(dir, "file"))}`,
-    ]);
+    const listener = bash(`exec ${HL} -lk 127.0.0.1 0 < ${shellQuote(join(dir, "file"))}`);
     const port = await listening(listener);
     const caller = await dial(port);
     const got: Buffer[] = [];

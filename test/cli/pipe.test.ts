@@ -7,23 +7,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { describe, test } from "node:test";
-import { Child, python } from "../helpers/child.js";
+import { type Child, python } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
-import { HOTLINE, hotline, listening } from "../helpers/hotline.js";
+import { bash, HL as hl, hotline, listening, shellQuote as q } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { tempDir } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
 const PEER = `${PYTHON_FIXTURES}peer.py`;
 const UDP_PEER = `${PYTHON_FIXTURES}udp_peer.py`;
-const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
-
-/** A shell command line with hotline in it; stderr of the whole line is the Child's. */
-function bash(script: string, options: ConstructorParameters<typeof Child>[2] = {}): Child {
-  return new Child("bash", ["-c", `set -o pipefail; ${script}`], options);
-}
-
-const hl = `${q(process.execPath)} ${q(HOTLINE)}`;
 
 const STREAMS = [
   { name: "tcp4", listen: "listen 127.0.0.1 0", dial: (p: string) => `connect 127.0.0.1 ${p}` },
@@ -235,7 +227,7 @@ describe("pipe mode: stdout trouble and slow readers", () => {
     const size = 128 * 1024 * 1024;
     const py = python(PEER, ["server", "4", "127.0.0.1:0", "exchange", size], { lifetimeMs: 110_000 });
     const [, port = ""] = await py.line(/^ready (\d+)$/m);
-    const client = new Child(process.execPath, [HOTLINE, "127.0.0.1", port], {
+    const client = hotline(["127.0.0.1", port], {
       stdin: "",
       lifetimeMs: 110_000,
       keepStdout: false,

@@ -7,6 +7,17 @@ export const HOTLINE = `${BUILD}src/cli/main.js`;
 
 type ChildOptions = ConstructorParameters<typeof Child>[2];
 
+/** `s` as one bash word. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** The built binary as the start of a bash command line. */
+export const HL = `${shellQuote(process.execPath)} ${shellQuote(HOTLINE)}`;
+
+/** A bash command line, with pipefail; the output of the whole line is the Child's. */
+export function bash(script: string, options: ChildOptions = {}): Child {
+  return new Child("bash", ["-c", `set -o pipefail; ${script}`], options);
+}
+
 export function hotline(args: readonly (string | number)[], options: ChildOptions = {}): Child {
   return new Child(process.execPath, [HOTLINE, ...args.map(String)], options);
 }

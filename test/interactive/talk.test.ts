@@ -8,11 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as socket from "../../src/index.js";
-import { HOTLINE, has } from "../helpers/hotline.js";
+import { HL, has } from "../helpers/hotline.js";
 import { Tmux } from "../helpers/tmux.js";
 import { tempDir } from "../helpers/transports.js";
 
-const HL = `'${process.execPath}' '${HOTLINE}'`;
 const LABEL = /\[\d\d:\d\d:\d\d /;
 
 describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not installed" }, () => {

@@ -6,6 +6,7 @@
  */
 import { type Address, formatAddress, SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
+import { deferred } from "../deferred.js";
 import { bindListener } from "../dial.js";
 import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
@@ -99,10 +100,7 @@ async function pipeSwitchboard(
 ): Promise<number> {
   const callers = new Set<Socket>();
   let inputDone = false;
-  let firstCaller = (): void => {};
-  const someoneOnTheLine = new Promise<void>((resolve) => {
-    firstCaller = resolve;
-  });
+  const { promise: someoneOnTheLine, resolve: firstCaller } = deferred<void>();
   const pumpInput = (async () => {
     if (o.recvOnly) return;
     await someoneOnTheLine;

@@ -11,6 +11,7 @@
  */
 import { CrlfEncoder, OSError, SHUT_WR, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
+import { deferred } from "../deferred.js";
 import { IdleClock } from "../idle.js";
 import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
@@ -31,10 +32,7 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
   let peerDone = false;
   let quitTimer: NodeJS.Timeout | undefined;
 
-  let finish: (outcome: number | Error) => void = () => {};
-  const outcome = new Promise<number | Error>((resolve) => {
-    finish = resolve;
-  });
+  const { promise: outcome, resolve: finish } = deferred<number | Error>();
 
   const receive = async (): Promise<void> => {
     for await (const chunk of sock.chunks()) {

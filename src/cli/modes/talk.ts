@@ -17,6 +17,7 @@ import { createInterface, type Interface } from "node:readline";
 import { StringDecoder } from "node:string_decoder";
 import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
+import { deferred } from "../deferred.js";
 import { IdleClock } from "../idle.js";
 import type { Io } from "../io.js";
 import { reason } from "../report.js";
@@ -47,7 +48,7 @@ export class Talk {
   #target: number | "all" = "all";
   #hungUp = false;
   readonly #idle: IdleClock;
-  #done: (code: number) => void = () => {};
+  readonly #done: (code: number) => void;
   readonly finished: Promise<number>;
 
   constructor(io: Io, o: Options, log: SessionLog, switchboard: boolean) {
@@ -55,9 +56,7 @@ export class Talk {
     this.#o = o;
     this.#log = log;
     this.#switchboard = switchboard;
-    this.finished = new Promise((resolve) => {
-      this.#done = resolve;
-    });
+    ({ promise: this.finished, resolve: this.#done } = deferred<number>());
     this.#rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true, historySize: 500 });
     this.#rl.on("line", (line) => this.#typed(line));
     this.#rl.on("SIGINT", () => this.#hangUpNow());

@@ -9,6 +9,7 @@
 import type { Address, Socket } from "../../index.js";
 import { formatAddress } from "../../index.js";
 import type { Options } from "../args.js";
+import { deferred } from "../deferred.js";
 import { bindListener } from "../dial.js";
 import { IdleClock } from "../idle.js";
 import { Failure, type Io, write } from "../io.js";
@@ -27,10 +28,7 @@ export async function udpSession(
   report: Reporter,
 ): Promise<number> {
   const peers = new Map<string, Address>();
-  let finish: (outcome: number | Error) => void = () => {};
-  const outcome = new Promise<number | Error>((resolve) => {
-    finish = resolve;
-  });
+  const { promise: outcome, resolve: finish } = deferred<number | Error>();
   let quitTimer: NodeJS.Timeout | undefined;
 
   const receive = async (): Promise<void> => {
