@@ -51,7 +51,7 @@ import { DatagramSocket } from "./datagram.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
-import { StreamConn } from "./stream-conn.js";
+import { asResult, StreamConn } from "./stream-conn.js";
 import { StreamListener } from "./stream-listener.js";
 import { Deadline, race, until } from "./wait.js";
 
@@ -375,11 +375,15 @@ export class Socket {
    * chunk instead of three, on the path every echo server and pipe takes.
    */
   chunks(size = 65536): AsyncIterableIterator<Buffer> {
-    const done: IteratorResult<Buffer> = { value: undefined, done: true };
     const iterator: AsyncIterableIterator<Buffer> = {
-      next: () =>
-        this.recv(size).then((chunk): IteratorResult<Buffer> => (chunk ? { value: chunk, done: false } : done)),
-      return: () => Promise.resolve(done),
+      next: () => {
+        const state = this.#state; // the hot path, as in recv: straight to the connection
+        if (state.kind === "connected" && Number.isInteger(size) && size > 0) {
+          return state.conn.next(size, this.#deadline());
+        }
+        return this.recv(size).then(asResult);
+      },
+      return: () => Promise.resolve(asResult(null)),
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;

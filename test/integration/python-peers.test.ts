@@ -133,6 +133,26 @@ for (const t of TRANSPORTS) {
         await s.close();
         assert.equal((await peer.done()).code, 0);
       });
+
+      test("sends after the peer's reset fail with an OSError, never hang or succeed forever", async () => {
+        const { peer, address } = await pythonServer(t, "reset");
+        const s = socket.socket(t.family, socket.SOCK_STREAM);
+        await s.connect(address);
+        await s.sendall(Buffer.from("!"));
+        assert.equal((await peer.done()).code, 0); // the peer's socket is gone: RST sent
+        let failure: unknown;
+        for (let i = 0; i < 100 && failure === undefined; i++) {
+          // The first sends may still be taken by the kernel; the RST makes a later one fail.
+          await within(s.sendall(random(1024)), 10_000, "a send after the reset").catch((err: unknown) => {
+            failure = err;
+          });
+        }
+        assert.ok(
+          failure instanceof socket.ConnectionResetError || failure instanceof socket.BrokenPipeError,
+          `got ${String(failure)}`,
+        );
+        await s.close();
+      });
     }
   });
 }

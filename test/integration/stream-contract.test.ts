@@ -154,6 +154,28 @@ for (const t of TRANSPORTS) {
       await b.close();
     });
 
+    test("a blocking sendall resolves once the kernel took the last byte; then the buffer is free", async () => {
+      const [a, b] = await pair(t);
+      const data = random(32 * 1024 * 1024); // far more than the kernel's buffers hold
+      const want = sha256(data);
+      let resolved = false;
+      const sending = a.sendall(data).then(async () => {
+        resolved = true;
+        data.fill(0); // a send that resolved too early would now deliver zeros
+        await a.close();
+      });
+      try {
+        const first = await within(b.recv(1), 5000, "the first byte");
+        assert.equal(resolved, false, "sendall resolved before the peer read most of 32 MiB");
+        const rest = await within(readAll(b), 30_000, "the rest");
+        await sending;
+        assert.equal(sha256(Buffer.concat([first ?? Buffer.alloc(0), rest])), want);
+      } finally {
+        await b.close(); // on failure too: a's unsent bytes would keep the process alive
+        await a.close();
+      }
+    });
+
     test("non-blocking send fails with BlockingIOError once the buffers are full", async () => {
       const [a, b] = await pair(t);
       a.setblocking(false);
