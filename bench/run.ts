@@ -468,6 +468,7 @@ function machine(): string {
   };
   return [
     `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Version} is dpkg-query's own placeholder
     `- Node ${process.version}; ${version("ncat --version 2>&1")}; ${version("socat -V 2>&1 | sed -n 2p")}; nc: ${version("dpkg-query -W -f='${Version}' netcat-openbsd 2>/dev/null")}`,
     `- ${REPS} repetitions of each workload, run on ${new Date().toISOString().slice(0, 10)}`,
   ].join("\n");

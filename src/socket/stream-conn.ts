@@ -21,8 +21,8 @@ const QUEUE_LIMIT = 64 * 1024;
 
 interface Reader {
   n: number;
-  /** What the promise resolves to: the bytes themselves (recv) or an iterator result (next). */
-  as: (data: Buffer | null) => unknown;
+  /** What the promise resolves to: an iterator result (next) or the bytes themselves (recv). */
+  iterate: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -32,10 +32,6 @@ const END: IteratorResult<Buffer> = { value: undefined, done: true };
 /** recv()'s answer as an async iterator's result: bytes, or done at end of stream. */
 export function asResult(data: Buffer | null): IteratorResult<Buffer> {
   return data ? { value: data, done: false } : END;
-}
-
-function asIs(data: Buffer | null): Buffer | null {
-  return data;
 }
 
 /** What a send the kernel took at once returns. */
@@ -87,7 +83,7 @@ export class StreamConn {
 
   /** Up to `n` bytes as soon as any are there; null at end of stream. */
   recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
-    return this.#receive(n, deadline, peek, asIs);
+    return this.#receive(n, deadline, peek, false);
   }
 
   /**
@@ -95,24 +91,27 @@ export class StreamConn {
    * the extra promise and microtask turn of `recv().then(asResult)` on every chunk.
    */
   next(n: number, deadline: Deadline): Promise<IteratorResult<Buffer>> {
-    return this.#receive(n, deadline, false, asResult);
+    return this.#receive(n, deadline, false, true);
   }
 
-  #receive<T>(n: number, deadline: Deadline, peek: boolean, as: (data: Buffer | null) => T): Promise<T> {
+  #receive(n: number, deadline: Deadline, peek: boolean, iterate: false): Promise<Buffer | null>;
+  #receive(n: number, deadline: Deadline, peek: boolean, iterate: true): Promise<IteratorResult<Buffer>>;
+  #receive(n: number, deadline: Deadline, peek: boolean, iterate: boolean): Promise<unknown> {
     if (!this.#reading) this.#startReading();
     try {
       const now = this.#ready(n, peek);
-      if (now !== undefined) return Promise.resolve(as(now));
+      if (now !== undefined) return Promise.resolve(iterate ? asResult(now) : now);
     } catch (err) {
       return Promise.reject(err);
     }
     if (deadline.unbounded && !peek && this.#reader === null) {
       // The hot path: the 'data' handler hands the bytes over itself, one turn later.
-      return new Promise<T>((resolve, reject) => {
-        this.#reader = { n, as, resolve: resolve as (value: unknown) => void, reject };
+      return new Promise((resolve, reject) => {
+        this.#reader = { n, iterate, resolve, reject };
       });
     }
-    return this.#recvWithin(n, deadline, peek).then(as);
+    const later = this.#recvWithin(n, deadline, peek);
+    return iterate ? later.then(asResult) : later;
   }
 
   async #recvWithin(n: number, deadline: Deadline, peek: boolean): Promise<Buffer | null> {
@@ -137,7 +136,7 @@ export class StreamConn {
       const now = this.#ready(reader.n, false);
       if (now === undefined) return;
       this.#reader = null;
-      reader.resolve(reader.as(now));
+      reader.resolve(reader.iterate ? asResult(now) : now);
     } catch (err) {
       this.#reader = null;
       reader.reject(err);
@@ -156,7 +155,7 @@ export class StreamConn {
       if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
         // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
         this.#reader = null;
-        reader.resolve(reader.as(chunk));
+        reader.resolve(reader.iterate ? { value: chunk, done: false } : chunk);
         if (this.#waiters.size > 0) this.#wake();
         return;
       }
