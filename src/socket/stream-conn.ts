@@ -155,7 +155,7 @@ export class StreamConn {
       if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
         // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
         this.#reader = null;
-        reader.resolve(reader.iterate ? { value: chunk, done: false } : chunk);
+        reader.resolve(reader.iterate ? asResult(chunk) : chunk);
         if (this.#waiters.size > 0) this.#wake();
         return;
       }
