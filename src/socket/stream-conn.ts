@@ -236,7 +236,7 @@ export class StreamConn {
    * nothing and recorded no error, and the send is done now: no callback, no promise of
    * its own (measured: 3-4% more echo messages per second than a callback per write).
    * Otherwise an empty write queued behind it calls back once everything before it is
-   * out, since Node writes in order.
+   * out, since Node writes in order (and fails it with the real error if a write fails).
    */
   #write(data: Uint8Array): Promise<void> {
     const sock = this.#sock;

@@ -134,6 +134,17 @@ for (const t of TRANSPORTS) {
         assert.equal((await peer.done()).code, 0);
       });
 
+      test("a peer's reset in the middle of a long sendall is ConnectionResetError", async () => {
+        const { peer, address } = await pythonServer(t, "reset");
+        const s = socket.socket(t.family, socket.SOCK_STREAM);
+        await s.connect(address);
+        // Far more than the kernel's buffers hold: the send is still waiting when the RST comes.
+        const sending = s.sendall(random(32 * 1024 * 1024));
+        await assert.rejects(within(sending, 10_000, "the reset"), socket.ConnectionResetError);
+        await s.close();
+        assert.equal((await peer.done()).code, 0);
+      });
+
       test("sends after the peer's reset fail with an OSError, never hang or succeed forever", async () => {
         const { peer, address } = await pythonServer(t, "reset");
         const s = socket.socket(t.family, socket.SOCK_STREAM);
