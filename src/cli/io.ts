@@ -4,12 +4,16 @@
  * `process`; tests can build it from anything.
  */
 import { fstatSync, readSync } from "node:fs";
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 import type { Readable, Writable } from "node:stream";
+import { deferred } from "./deferred.js";
 
 export interface Io {
-  /** For the terminal: raw mode, readline. Pipe mode reads `input` instead. */
+  /** For the terminal: raw mode, readline. Pipe mode reads `input` instead; never both. */
   stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-  /** stdin as chunks of bytes, for pipe mode; a chunk may be reused once the next is taken (inputChunks()). */
+  /** Whether stdin is a terminal, known without touching `stdin`. */
+  stdinIsTTY: boolean;
+  /** stdin as chunks of bytes, for pipe mode; a chunk may be reused once the next is taken (openInput()). */
   input: AsyncIterable<Buffer>;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
@@ -60,34 +64,153 @@ export function write(stream: Writable, chunk: Uint8Array | string): Promise<voi
   });
 }
 
-/** One read from a regular file: as large as Node's stream chunks, which measured best. */
-const FILE_CHUNK = 64 * 1024;
+/** One read from stdin: as large as Node's stream chunks, which measured best for files. */
+const CHUNK = 64 * 1024;
+
+/** Buffers a pipe on stdin cycles through: one being filled, the rest queued or held. */
+const PIPE_BUFFERS = 4;
+
+/** stdin for pipe mode: chunks of bytes, and a way to stop reading so the process can end. */
+export interface Input extends AsyncIterable<Buffer> {
+  close(): void;
+}
 
 /**
- * stdin as chunks. A regular file is read straight from its descriptor with synchronous
- * reads: a file read never waits for another program, and this skips the thread-pool
- * round trip Node's file stream makes per chunk, which cost a third of the throughput of
- * `hotline ... < file` (docs/benchmarks.md). Reading starts at the file's current offset,
- * as a stream's would. Anything else (pipe, socket, terminal) is the stream itself.
+ * stdin as chunks, read the cheapest way its kind allows. Every chunk is valid until the
+ * next one is asked for: a consumer finishes with a chunk (sent, logged) before it takes
+ * the next, or copies it. Reusing memory is the point: a fresh 64 KiB buffer per read
+ * cost 20–50% more CPU, in page faults (docs/benchmarks.md).
  *
- * From a file every chunk is a view of one reused buffer, valid until the next chunk is
- * asked for (fresh memory per chunk cost 20–50% more CPU, in page faults): a consumer
- * finishes with a chunk (sent, logged) before it takes the next, or copies it.
+ * - A regular file is read with synchronous reads into one buffer: a file read never
+ *   waits for another program, and this skips the thread-pool round trip Node's file
+ *   stream makes per chunk. Reading starts at the file's current offset.
+ * - A pipe or socket is read by a Node socket of our own on the descriptor, into a few
+ *   reused buffers (its `onread` option), instead of `process.stdin`, which takes fresh
+ *   memory for every read. `process.stdin` is then never created: two handles must not
+ *   share the descriptor.
+ * - Anything else (a terminal, /dev/null) is the `stdin()` stream itself.
+ *
+ * Nothing is read until iteration starts.
  */
-export function inputChunks(stdin: Readable, fd: number): AsyncIterable<Buffer> {
-  let regularFile = false;
+export function openInput(fd: number, stdin: () => Readable): Input {
+  let kind: "file" | "pipe" | "stream" = "stream";
   try {
-    regularFile = fstatSync(fd).isFile();
+    const stat = fstatSync(fd);
+    if (stat.isFile()) kind = "file";
+    else if (stat.isFIFO() || stat.isSocket()) kind = "pipe";
   } catch {
     // closed or unusable: the stream reports it as it always has
   }
-  if (!regularFile) return stdin;
-  return (async function* () {
-    const buffer = Buffer.allocUnsafeSlow(FILE_CHUNK);
-    for (;;) {
-      const n = readSync(fd, buffer, 0, FILE_CHUNK, null);
-      if (n === 0) return;
-      yield buffer.subarray(0, n);
-    }
-  })();
+  if (kind === "file") return fileInput(fd);
+  if (kind === "pipe") return pipeInput(fd);
+  let stream: Readable | null = null;
+  return {
+    [Symbol.asyncIterator]: () => {
+      stream = stdin();
+      return stream[Symbol.asyncIterator]();
+    },
+    close: () => stream?.destroy(),
+  };
+}
+
+function fileInput(fd: number): Input {
+  let closed = false;
+  return {
+    async *[Symbol.asyncIterator]() {
+      const buffer = Buffer.allocUnsafeSlow(CHUNK);
+      while (!closed) {
+        const n = readSync(fd, buffer, 0, CHUNK, null);
+        if (n === 0) return;
+        yield buffer.subarray(0, n);
+      }
+    },
+    close: () => {
+      closed = true;
+    },
+  };
+}
+
+function pipeInput(fd: number): Input {
+  let sock: Socket | null = null;
+  return {
+    [Symbol.asyncIterator]: () => {
+      const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK));
+      const filled: [Buffer, number][] = [];
+      let held: Buffer | null = null; // behind the chunk the consumer has now
+      let paused = false;
+      let ended = false;
+      let failure: Error | null = null;
+      let wake: (() => void) | null = null;
+      const changed = (): void => {
+        const resolve = wake;
+        wake = null;
+        resolve?.();
+      };
+      const options: SocketConstructorOpts & { onread: OnReadOpts } = {
+        fd,
+        readable: true,
+        writable: false,
+        onread: {
+          // Node asks for the next buffer right after every callback, so one is always free.
+          buffer: () => free.pop() as Buffer,
+          callback: (n: number, buffer: Uint8Array) => {
+            filled.push([buffer as Buffer, n]);
+            if (free.length < 2) {
+              paused = true; // the last free buffer is about to be taken: stop reading
+              input.pause();
+            }
+            changed();
+            return true;
+          },
+        },
+      };
+      // Node documents `onread` for the Socket constructor; the @types/node we use lists it for connect() only.
+      const input = new Socket(options);
+      sock = input;
+      input.on("end", () => {
+        ended = true;
+        changed();
+      });
+      input.on("error", (err) => {
+        failure = err;
+        changed();
+      });
+      input.on("close", () => {
+        ended = true;
+        changed();
+      });
+      input.resume(); // flowing, so the end of input is reported as 'end'
+      const iterator: AsyncIterableIterator<Buffer> = {
+        next: async () => {
+          if (held) {
+            free.push(held);
+            held = null;
+            if (paused) {
+              paused = false;
+              input.resume();
+            }
+          }
+          for (;;) {
+            const first = filled.shift();
+            if (first) {
+              held = first[0];
+              return { value: first[0].subarray(0, first[1]), done: false };
+            }
+            if (failure) throw failure;
+            if (ended) return { value: undefined, done: true };
+            const { promise, resolve } = deferred<void>();
+            wake = resolve;
+            await promise;
+          }
+        },
+        return: async () => {
+          input.destroy();
+          return { value: undefined, done: true };
+        },
+        [Symbol.asyncIterator]: () => iterator,
+      };
+      return iterator;
+    },
+    close: () => sock?.destroy(),
+  };
 }

@@ -4,9 +4,10 @@
  * standard streams, signals and the exit code. Everything else is run(options, io).
  */
 import { readFileSync } from "node:fs";
+import { isatty } from "node:tty";
 import { parseArgs, UsageError } from "./args.js";
 import { USAGE_HINT } from "./help.js";
-import { type Io, inputChunks, watchOutput } from "./io.js";
+import { type Io, openInput, watchOutput } from "./io.js";
 import { run } from "./run.js";
 
 function version(): string {
@@ -20,10 +21,21 @@ function version(): string {
   }
 }
 
+/** process.stdin, created on first use only: pipe mode may read the descriptor itself. */
+let stdinCreated = false;
+function stdin(): NodeJS.ReadStream {
+  if (!stdinCreated) {
+    stdinCreated = true;
+    process.stdin.on("error", () => {}); // a closed or broken stdin is end of input
+  }
+  return process.stdin;
+}
+
+const input = openInput(0, stdin);
+
 async function main(): Promise<number> {
   watchOutput(process.stdout);
   watchOutput(process.stderr);
-  process.stdin.on("error", () => {}); // a closed or broken stdin is end of input
   let options: ReturnType<typeof parseArgs>;
   try {
     options = parseArgs(process.argv.slice(2));
@@ -40,8 +52,11 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const io: Io = {
-    stdin: process.stdin,
-    input: inputChunks(process.stdin, 0),
+    get stdin() {
+      return stdin();
+    },
+    stdinIsTTY: isatty(0),
+    input,
     stdout: process.stdout,
     stderr: process.stderr,
     interrupt: interrupt.signal,
@@ -63,7 +78,8 @@ main().then(
   (code) => {
     process.exitCode = code;
     // Stop reading stdin so the process can end; stdout drains before exit.
-    process.stdin.destroy();
+    input.close();
+    if (stdinCreated) process.stdin.destroy();
   },
   (err: unknown) => {
     process.stderr.write(`hotline: ${String(err)}\n`);

@@ -34,7 +34,7 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
         break;
     }
     log = new SessionLog(o.output, o.hexDump, o.appendOutput);
-    const talk = o.mode === "talk" || (o.mode === "auto" && io.stdin.isTTY === true && io.stdout.isTTY === true);
+    const talk = o.mode === "talk" || (o.mode === "auto" && io.stdinIsTTY && io.stdout.isTTY === true);
     if (o.command === "listen") {
       return o.udp ? await udpListen(o, io, log, report) : await listen(o, io, log, report, talk && !o.udp);
     }

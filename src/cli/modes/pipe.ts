@@ -26,7 +26,7 @@ export interface Call {
 export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, report: Reporter): Promise<number> {
   const { sock } = call;
   const crlf = o.crlf ? new CrlfEncoder() : null;
-  const stdinIsTerminal = io.stdin.isTTY === true;
+  const stdinIsTerminal = io.stdinIsTTY;
   let unsent = 0;
   let stdinDone = false;
   let peerDone = false;
