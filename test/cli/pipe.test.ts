@@ -223,6 +223,19 @@ describe("pipe mode: stdout trouble and slow readers", () => {
     assert.ok(peak() < 200 * 1024 * 1024, `hotline's RSS peaked at ${peak()} bytes`);
   });
 
+  test("stdin a pipe, the far side slow: reused read buffers never overwrite what is unsent", async () => {
+    // Random bytes, so a buffer handed back too early would show in the hash.
+    const dir = tempDir();
+    const data = random(16 * 1024 * 1024);
+    writeFileSync(join(dir, "file"), data);
+    const py = python(PEER, ["server", "4", "127.0.0.1:0", "sink", "700"], { lifetimeMs: 60_000 });
+    const [, port = ""] = await py.line(/^ready (\d+)$/m);
+    const client = bash(`cat ${q(join(dir, "file"))} | ${hl} 127.0.0.1 ${port}`, { lifetimeMs: 60_000 });
+    const c = await client.done(60_000);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match((await py.done()).stdout.toString(), new RegExp(`received ${sha256(data)} ${data.length}`));
+  });
+
   test("a slow stdout keeps hotline's memory flat and loses nothing (128 MiB)", { timeout: 120_000 }, async () => {
     const size = 128 * 1024 * 1024;
     const py = python(PEER, ["server", "4", "127.0.0.1:0", "exchange", size], { lifetimeMs: 110_000 });
