@@ -132,85 +132,91 @@ function fileInput(fd: number): Input {
 
 function pipeInput(fd: number): Input {
   let sock: Socket | null = null;
+  let reading: AsyncIterableIterator<Buffer> | null = null;
   return {
+    // One reader per descriptor, so never two handles on it: a second loop goes on where
+    // the first stopped.
     [Symbol.asyncIterator]: () => {
-      const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK));
-      const filled: [Buffer, number][] = [];
-      let held: Buffer | null = null; // behind the chunk the consumer has now
-      let paused = false;
-      let ended = false;
-      let failure: Error | null = null;
-      let wake: (() => void) | null = null;
-      const changed = (): void => {
-        const resolve = wake;
-        wake = null;
-        resolve?.();
-      };
-      const options: SocketConstructorOpts & { onread: OnReadOpts } = {
-        fd,
-        readable: true,
-        writable: false,
-        onread: {
-          // Node asks for the next buffer right after every callback, so one is always free.
-          buffer: () => free.pop() as Buffer,
-          callback: (n: number, buffer: Uint8Array) => {
-            filled.push([buffer as Buffer, n]);
-            if (free.length < 2) {
-              paused = true; // the last free buffer is about to be taken: stop reading
-              input.pause();
-            }
-            changed();
-            return true;
-          },
-        },
-      };
-      // Node documents `onread` for the Socket constructor; the @types/node we use lists it for connect() only.
-      const input = new Socket(options);
-      sock = input;
-      input.on("end", () => {
-        ended = true;
-        changed();
-      });
-      input.on("error", (err) => {
-        failure = err;
-        changed();
-      });
-      input.on("close", () => {
-        ended = true;
-        changed();
-      });
-      input.resume(); // flowing, so the end of input is reported as 'end'
-      const iterator: AsyncIterableIterator<Buffer> = {
-        next: async () => {
-          if (held) {
-            free.push(held);
-            held = null;
-            if (paused) {
-              paused = false;
-              input.resume();
-            }
-          }
-          for (;;) {
-            const first = filled.shift();
-            if (first) {
-              held = first[0];
-              return { value: first[0].subarray(0, first[1]), done: false };
-            }
-            if (failure) throw failure;
-            if (ended) return { value: undefined, done: true };
-            const { promise, resolve } = deferred<void>();
-            wake = resolve;
-            await promise;
-          }
-        },
-        return: async () => {
-          input.destroy();
-          return { value: undefined, done: true };
-        },
-        [Symbol.asyncIterator]: () => iterator,
-      };
-      return iterator;
+      reading ??= readPipe();
+      return reading;
     },
     close: () => sock?.destroy(),
   };
+
+  function readPipe(): AsyncIterableIterator<Buffer> {
+    const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK));
+    const filled: [Buffer, number][] = [];
+    let held: Buffer | null = null; // behind the chunk the consumer has now
+    let paused = false;
+    let ended = false;
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
+    const changed = (): void => {
+      const resolve = wake;
+      wake = null;
+      resolve?.();
+    };
+    const options: SocketConstructorOpts & { onread: OnReadOpts } = {
+      fd,
+      readable: true,
+      writable: false,
+      onread: {
+        // Node asks for the next buffer right after every callback, so one is always free.
+        buffer: () => free.pop() as Buffer,
+        callback: (n: number, buffer: Uint8Array) => {
+          filled.push([buffer as Buffer, n]);
+          if (free.length < 2) {
+            paused = true; // the last free buffer is about to be taken: stop reading
+            input.pause();
+          }
+          changed();
+          return true;
+        },
+      },
+    };
+    // Node documents `onread` for the Socket constructor; the @types/node we use lists it for connect() only.
+    const input = new Socket(options);
+    sock = input;
+    input.on("end", () => {
+      ended = true;
+      changed();
+    });
+    input.on("error", (err) => {
+      failure = err;
+      changed();
+    });
+    input.on("close", () => {
+      ended = true;
+      changed();
+    });
+    input.resume(); // flowing, so the end of input is reported as 'end'
+    const iterator: AsyncIterableIterator<Buffer> = {
+      next: async () => {
+        if (held) {
+          free.push(held);
+          held = null;
+          if (paused) {
+            paused = false;
+            input.resume();
+          }
+        }
+        for (;;) {
+          const first = filled.shift();
+          if (first) {
+            held = first[0];
+            return { value: first[0].subarray(0, first[1]), done: false };
+          }
+          if (failure) throw failure;
+          if (ended) return { value: undefined, done: true };
+          const { promise, resolve } = deferred<void>();
+          wake = resolve;
+          await promise;
+        }
+      },
+      // Leaving a loop keeps the reader: only close() stops it.
+      return: async () => ({ value: undefined, done: true }),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
 }
