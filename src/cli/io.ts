@@ -147,7 +147,6 @@ function pipeInput(fd: number): Input {
     const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK));
     const filled: [Buffer, number][] = [];
     let held: Buffer | null = null; // behind the chunk the consumer has now
-    let paused = false;
     let ended = false;
     let failure: Error | null = null;
     let wake: (() => void) | null = null;
@@ -165,10 +164,7 @@ function pipeInput(fd: number): Input {
         buffer: () => free.pop() as Buffer,
         callback: (n: number, buffer: Uint8Array) => {
           filled.push([buffer as Buffer, n]);
-          if (free.length < 2) {
-            paused = true; // the last free buffer is about to be taken: stop reading
-            input.pause();
-          }
+          if (free.length < 2) input.pause(); // the last free buffer is about to be taken
           changed();
           return true;
         },
@@ -195,10 +191,7 @@ function pipeInput(fd: number): Input {
         if (held) {
           free.push(held);
           held = null;
-          if (paused) {
-            paused = false;
-            input.resume();
-          }
+          if (input.isPaused()) input.resume();
         }
         for (;;) {
           const first = filled.shift();

@@ -34,6 +34,11 @@ export function asResult(data: Buffer | null): IteratorResult<Buffer> {
   return data ? { value: data, done: false } : END;
 }
 
+/** Settles a waiting recv (bytes) or next (an iterator result). */
+function answer(reader: Reader, data: Buffer | null): void {
+  reader.resolve(reader.iterate ? asResult(data) : data);
+}
+
 /** What a send the kernel took at once returns. */
 const DONE = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
@@ -136,7 +141,7 @@ export class StreamConn {
       const now = this.#ready(reader.n, false);
       if (now === undefined) return;
       this.#reader = null;
-      reader.resolve(reader.iterate ? asResult(now) : now);
+      answer(reader, now);
     } catch (err) {
       this.#reader = null;
       reader.reject(err);
@@ -155,7 +160,7 @@ export class StreamConn {
       if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
         // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
         this.#reader = null;
-        reader.resolve(reader.iterate ? asResult(chunk) : chunk);
+        answer(reader, chunk);
         if (this.#waiters.size > 0) this.#wake();
         return;
       }

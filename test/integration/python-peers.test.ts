@@ -37,6 +37,14 @@ async function pythonServer(t: (typeof TRANSPORTS)[number], mode: string, arg?: 
   return { peer, address };
 }
 
+/** A client connected to a Python server that reads one byte, then closes with RST. */
+async function callResetter(t: (typeof TRANSPORTS)[number]) {
+  const { peer, address } = await pythonServer(t, "reset");
+  const s = socket.socket(t.family, socket.SOCK_STREAM);
+  await s.connect(address);
+  return { peer, s };
+}
+
 for (const t of TRANSPORTS) {
   describe(`Python's socket module as the peer over ${t.name}`, () => {
     test("library client <-> Python server: 10 MiB each way, SHA-256 equal", async () => {
@@ -119,9 +127,7 @@ for (const t of TRANSPORTS) {
 
     if (t.family !== socket.AF_UNIX) {
       test("a peer's reset in the middle of a recv is ConnectionResetError", async () => {
-        const { peer, address } = await pythonServer(t, "reset");
-        const s = socket.socket(t.family, socket.SOCK_STREAM);
-        await s.connect(address);
+        const { peer, s } = await callResetter(t);
         await s.sendall(Buffer.from("!"));
         await assert.rejects(within(s.recv(10), 10_000, "the reset"), (err: socket.OSError) => {
           assert.ok(err instanceof socket.ConnectionResetError);
@@ -135,9 +141,7 @@ for (const t of TRANSPORTS) {
       });
 
       test("a peer's reset in the middle of a long sendall is ConnectionResetError", async () => {
-        const { peer, address } = await pythonServer(t, "reset");
-        const s = socket.socket(t.family, socket.SOCK_STREAM);
-        await s.connect(address);
+        const { peer, s } = await callResetter(t);
         // Far more than the kernel's buffers hold: the send is still waiting when the RST comes.
         const sending = s.sendall(random(32 * 1024 * 1024));
         await assert.rejects(within(sending, 10_000, "the reset"), socket.ConnectionResetError);
@@ -146,9 +150,7 @@ for (const t of TRANSPORTS) {
       });
 
       test("sends after the peer's reset fail with an OSError, never hang or succeed forever", async () => {
-        const { peer, address } = await pythonServer(t, "reset");
-        const s = socket.socket(t.family, socket.SOCK_STREAM);
-        await s.connect(address);
+        const { peer, s } = await callResetter(t);
         await s.sendall(Buffer.from("!"));
         assert.equal((await peer.done()).code, 0); // the peer's socket is gone: RST sent
         let failure: unknown;
