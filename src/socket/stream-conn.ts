@@ -5,13 +5,17 @@
  * Reading: nothing is read from the kernel until the first recv(). After that, chunks
  * arrive through Node's 'data' events into a queue; past QUEUE_LIMIT queued bytes the
  * socket is paused, so an idle reader pushes back on the sender. recv(n) takes at most n
- * queued bytes, so it returns as soon as one byte is there.
+ * queued bytes, so it returns as soon as one byte is there. A reader that promises to be
+ * done with each chunk before it asks for the next (`next(n, d, true)`, behind
+ * `chunks({ reuse: true })`) makes the socket read into a few reused buffers instead
+ * (read-pool.ts); everyone else gets copies of those, never the pool's memory.
  * Writing: every send waits until the kernel took the bytes, which is the backpressure,
  * and lets the caller reuse its buffer as soon as send resolves (see #write for how).
  */
 import type { Socket as NetSocket } from "node:net";
 import { debuglog } from "node:util";
 import { BlockingIOError, fromNodeError, type OSError, oserror } from "../errors.js";
+import { ReadPool, useReadPool } from "./read-pool.js";
 import { Deadline, race, until } from "./wait.js";
 
 const debug = debuglog("hotline");
@@ -23,6 +27,8 @@ interface Reader {
   n: number;
   /** What the promise resolves to: an iterator result (next) or the bytes themselves (recv). */
   iterate: boolean;
+  /** May take bytes in the read pool's memory as they are, until it asks again. */
+  borrow: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -65,6 +71,9 @@ export class StreamConn {
   };
   /** A blocking recv() waiting for data, answered straight from the 'data' handler. */
   #reader: Reader | null = null;
+  /** The reused buffers reads go into, once a borrowing reader asked (null: fresh ones). */
+  #pool: ReadPool | null = null;
+  #poolTried = false;
 
   constructor(sock: NetSocket) {
     this.#sock = sock;
@@ -88,23 +97,32 @@ export class StreamConn {
 
   /** Up to `n` bytes as soon as any are there; null at end of stream. */
   recv(n: number, deadline: Deadline, peek = false): Promise<Buffer | null> {
-    return this.#receive(n, deadline, peek, false);
+    return this.#receive(n, deadline, peek, false, false);
   }
 
   /**
    * recv() for async iteration: resolves straight to the iterator's result, which saves
-   * the extra promise and microtask turn of `recv().then(asResult)` on every chunk.
+   * the extra promise and microtask turn of `recv().then(asResult)` on every chunk. With
+   * `borrow`, the chunk may lie in memory that is reused once next() is called again.
    */
-  next(n: number, deadline: Deadline): Promise<IteratorResult<Buffer>> {
-    return this.#receive(n, deadline, false, true);
+  next(n: number, deadline: Deadline, borrow = false): Promise<IteratorResult<Buffer>> {
+    return this.#receive(n, deadline, false, true, borrow);
   }
 
-  #receive(n: number, deadline: Deadline, peek: boolean, iterate: false): Promise<Buffer | null>;
-  #receive(n: number, deadline: Deadline, peek: boolean, iterate: true): Promise<IteratorResult<Buffer>>;
-  #receive(n: number, deadline: Deadline, peek: boolean, iterate: boolean): Promise<unknown> {
+  #receive(n: number, deadline: Deadline, peek: boolean, iterate: false, borrow: false): Promise<Buffer | null>;
+  #receive(
+    n: number,
+    deadline: Deadline,
+    peek: boolean,
+    iterate: true,
+    borrow: boolean,
+  ): Promise<IteratorResult<Buffer>>;
+  #receive(n: number, deadline: Deadline, peek: boolean, iterate: boolean, borrow: boolean): Promise<unknown> {
     if (!this.#reading) this.#startReading();
+    if (this.#pool !== null) this.#endLoan();
+    else if (borrow && !this.#poolTried) this.#startPool();
     try {
-      const now = this.#ready(n, peek);
+      const now = this.#ready(n, peek, borrow);
       if (now !== undefined) return Promise.resolve(iterate ? asResult(now) : now);
     } catch (err) {
       return Promise.reject(err);
@@ -112,33 +130,33 @@ export class StreamConn {
     if (deadline.unbounded && !peek && this.#reader === null) {
       // The hot path: the 'data' handler hands the bytes over itself, one turn later.
       return new Promise((resolve, reject) => {
-        this.#reader = { n, iterate, resolve, reject };
+        this.#reader = { n, iterate, borrow, resolve, reject };
       });
     }
-    const later = this.#recvWithin(n, deadline, peek);
+    const later = this.#recvWithin(n, deadline, peek, borrow);
     return iterate ? later.then(asResult) : later;
   }
 
-  async #recvWithin(n: number, deadline: Deadline, peek: boolean): Promise<Buffer | null> {
+  async #recvWithin(n: number, deadline: Deadline, peek: boolean, borrow: boolean): Promise<Buffer | null> {
     for (;;) {
       await this.#change(deadline);
-      const now = this.#ready(n, peek);
+      const now = this.#ready(n, peek, borrow);
       if (now !== undefined) return now;
     }
   }
 
   /** What recv returns now: bytes, null (end of stream), a throw; undefined means wait. */
-  #ready(n: number, peek: boolean): Buffer | null | undefined {
+  #ready(n: number, peek: boolean, borrow: boolean): Buffer | null | undefined {
     if (this.#readShut) return null;
     if (this.#error) throw this.#error;
-    if (this.#queued > 0) return this.#take(n, peek);
+    if (this.#queued > 0) return this.#take(n, peek, borrow);
     if (this.#eof || this.#sock.destroyed) return null;
     return undefined;
   }
 
   #serveReader(reader: Reader): void {
     try {
-      const now = this.#ready(reader.n, false);
+      const now = this.#ready(reader.n, false, reader.borrow);
       if (now === undefined) return;
       this.#reader = null;
       answer(reader, now);
@@ -155,38 +173,73 @@ export class StreamConn {
    */
   #startReading(): void {
     this.#reading = true;
-    this.#sock.on("data", (chunk: Buffer) => {
-      const reader = this.#reader;
-      if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
-        // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
-        this.#reader = null;
-        answer(reader, chunk);
-        if (this.#waiters.size > 0) this.#wake();
-        return;
-      }
-      this.#queue.push(chunk);
-      this.#queued += chunk.length;
-      if (this.#queued >= QUEUE_LIMIT) this.#sock.pause();
-      this.#wake();
-    });
+    this.#sock.on("data", this.#arrived);
     this.#sock.resume(); // an accepted socket starts paused (pauseOnConnect)
   }
 
-  /** Up to `n` queued bytes (chunks joined when several fit); resumes reading when there is room. */
-  #take(n: number, peek: boolean): Buffer {
-    const head = this.#queue[0] as Buffer;
-    let out: Buffer;
-    if (head.length <= n && this.#queue.length === 1) {
-      out = head; // the common case: one chunk queued, and it fits
-      if (!peek) this.#queue.pop(); // not `length = 0`, which frees the array's storage
-    } else {
-      const size = Math.min(n, this.#queued);
-      out = head.length >= size ? head.subarray(0, size) : Buffer.concat(this.#queue, size);
-      if (!peek) this.#drop(size);
+  /** Reads from now on go into reused buffers, if this Node allows it (read-pool.ts). */
+  #startPool(): void {
+    this.#poolTried = true;
+    const pool = new ReadPool();
+    if (useReadPool(this.#sock, pool, this.#arrived)) this.#pool = pool;
+  }
+
+  /** Bytes from the kernel: to a waiting reader, else into the queue. */
+  readonly #arrived = (chunk: Buffer): void => {
+    const reader = this.#reader;
+    if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
+      // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
+      this.#reader = null;
+      answer(reader, this.#handOut(chunk, reader.borrow));
+      this.#pool?.dequeued(chunk);
+      if (this.#waiters.size > 0) this.#wake();
+      return;
     }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued >= QUEUE_LIMIT) this.#sock.pause();
+    this.#wake();
+  };
+
+  /**
+   * `view` as a reader gets it: as it is, unless it lies in the read pool, whose memory
+   * only a borrowing reader may have (lent until it asks again); anyone else gets a copy.
+   */
+  #handOut(view: Buffer, borrow: boolean): Buffer {
+    const pool = this.#pool;
+    if (pool === null || !pool.owns(view)) return view;
+    if (!borrow) return Buffer.from(view);
+    pool.lend(view);
+    return view;
+  }
+
+  /** A borrowing reader asks again, so it is done with its chunk: that buffer may be reused. */
+  #endLoan(): void {
+    this.#pool?.endLoan(this.#queue[0]);
+    this.#resumeIfRoom();
+  }
+
+  /** Reading goes on once the queue has room and, with a pool, a buffer is free. */
+  #resumeIfRoom(): void {
+    if (!this.#sock.isPaused() || this.#readShut || this.#queued >= QUEUE_LIMIT) return;
+    if (this.#pool === null || this.#pool.free > 0) this.#sock.resume();
+  }
+
+  /** Up to `n` queued bytes (chunks joined when several fit); resumes reading when there is room. */
+  #take(n: number, peek: boolean, borrow: boolean): Buffer {
+    const head = this.#queue[0] as Buffer;
+    // The common case: one chunk queued, and it fits.
+    const whole = head.length <= n && this.#queue.length === 1;
+    const size = whole ? head.length : Math.min(n, this.#queued);
+    const taken = whole ? head : head.length >= size ? head.subarray(0, size) : Buffer.concat(this.#queue, size);
+    const out = this.#handOut(taken, borrow && !peek);
     if (peek) return out;
-    this.#queued -= out.length;
-    if (this.#queued < QUEUE_LIMIT && this.#sock.isPaused() && !this.#readShut) this.#sock.resume();
+    if (whole) {
+      this.#queue.pop(); // not `length = 0`, which frees the array's storage
+      this.#pool?.dequeued(head);
+    } else this.#drop(size);
+    this.#queued -= size;
+    this.#resumeIfRoom();
     return out;
   }
 
@@ -199,6 +252,7 @@ export class StreamConn {
         return;
       }
       this.#queue.shift();
+      this.#pool?.dequeued(first);
       left -= first.length;
     }
   }

@@ -3,6 +3,7 @@
  * sendall, close, shutdown and timeouts behave as Python's socket module says.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { random, sha256 } from "../helpers/data.js";
@@ -174,6 +175,92 @@ for (const t of TRANSPORTS) {
         await b.close(); // on failure too: a's unsent bytes would keep the process alive
         await a.close();
       }
+    });
+
+    test("chunks({ reuse: true }): 8 MiB each way intact, read into a few reused buffers", async () => {
+      const [a, b] = await pair(t);
+      const toB = random(8 * 1024 * 1024);
+      const toA = random(8 * 1024 * 1024);
+      /** Hashes every chunk, some only after an event-loop turn, as a slow writer would. */
+      const drain = async (s: socket.Socket): Promise<[string, number, number]> => {
+        const hash = createHash("sha256");
+        const memory = new Set<ArrayBufferLike>();
+        let chunks = 0;
+        for await (const chunk of s.chunks(65536, { reuse: true })) {
+          if (++chunks % 3 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          hash.update(chunk);
+          memory.add(chunk.buffer);
+        }
+        return [hash.digest("hex"), chunks, memory.size];
+      };
+      // The client's socket may have read ahead before its loop starts: that comes first.
+      const [, , [gotB, chunksB, memoryB], [gotA, chunksA, memoryA]] = await within(
+        Promise.all([
+          a.sendall(toB).then(() => a.shutdown(socket.SHUT_WR)),
+          b.sendall(toA).then(() => b.shutdown(socket.SHUT_WR)),
+          drain(b),
+          drain(a),
+        ]),
+        30_000,
+        "8 MiB each way",
+      );
+      assert.equal(gotB, sha256(toB), "what the accepted side read");
+      assert.equal(gotA, sha256(toA), "what the dialing side read");
+      // Fresh memory per read would give every chunk its own; the pool has four buffers.
+      assert.ok(memoryB <= 6 && chunksB > 100, `${chunksB} chunks in ${memoryB} buffers (accepted side)`);
+      assert.ok(memoryA <= 8 && chunksA > 100, `${chunksA} chunks in ${memoryA} buffers (dialing side)`);
+      await a.close();
+      await b.close();
+    });
+
+    test("chunks({ reuse: true }) with many small reads queued behind a slow loop: none overwritten", async () => {
+      const [a, b] = await pair(t);
+      const data = random(3000 * 1000);
+      const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+      const sending = (async () => {
+        // 1000 bytes a turn, so reads are small and each one fills a pool buffer of its own.
+        for (let at = 0; at < data.length; at += 1000) {
+          await a.sendall(data.subarray(at, at + 1000));
+          await turn();
+        }
+        await a.close();
+      })();
+      const hash = createHash("sha256");
+      let chunks = 0;
+      for await (const chunk of b.chunks(512, { reuse: true })) {
+        for (let i = 0; i < 3; i++) await turn(); // slower than the sender: chunks queue up
+        hash.update(chunk);
+        chunks++;
+      }
+      await within(sending, 5000, "the sender");
+      assert.equal(hash.digest("hex"), sha256(data));
+      assert.ok(chunks > 1000, `${chunks} chunks`);
+      await b.close();
+    });
+
+    test("after a reuse loop, recv and peek return copies the caller may keep", async () => {
+      const [a, b] = await pair(t);
+      const data = random(2 * 1024 * 1024);
+      const sending = a.sendall(data).then(() => a.close());
+      const hash = createHash("sha256");
+      let borrowed = 0;
+      for await (const chunk of b.chunks(65536, { reuse: true })) {
+        hash.update(chunk);
+        if (++borrowed === 3) break;
+      }
+      const peeked = await within(b.recv(100, socket.MSG_PEEK), 5000, "peek");
+      const kept: Buffer[] = []; // held to the end: pool memory here would be overwritten
+      for (;;) {
+        const chunk = await within(b.recv(65536), 5000, "recv");
+        if (chunk === null) break;
+        kept.push(chunk);
+      }
+      await sending;
+      const rest = Buffer.concat(kept);
+      assert.deepEqual(peeked, rest.subarray(0, peeked?.length ?? 0), "the peeked bytes");
+      hash.update(rest);
+      assert.equal(hash.digest("hex"), sha256(data));
+      await b.close();
     });
 
     test("non-blocking send fails with BlockingIOError once the buffers are full", async () => {
