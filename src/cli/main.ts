@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import { parseArgs, UsageError } from "./args.js";
 import { USAGE_HINT } from "./help.js";
-import { type Io, openInput, watchOutput } from "./io.js";
+import { type Io, openInput, openOutput, watchOutput } from "./io.js";
 import { run } from "./run.js";
 
 function version(): string {
@@ -58,6 +58,7 @@ async function main(): Promise<number> {
     stdinIsTTY: isatty(0),
     input,
     stdout: process.stdout,
+    output: openOutput(1, process.stdout),
     stderr: process.stderr,
     interrupt: interrupt.signal,
   };

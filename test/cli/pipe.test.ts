@@ -16,6 +16,7 @@ import { within } from "../helpers/within.js";
 
 const PEER = `${PYTHON_FIXTURES}peer.py`;
 const UDP_PEER = `${PYTHON_FIXTURES}udp_peer.py`;
+const SLOW_READER = `${PYTHON_FIXTURES}slow_reader.py`;
 
 const STREAMS = [
   { name: "tcp4", listen: "listen 127.0.0.1 0", dial: (p: string) => `connect 127.0.0.1 ${p}` },
@@ -234,6 +235,18 @@ describe("pipe mode: stdout trouble and slow readers", () => {
     const c = await client.done(60_000);
     assert.equal(c.code, 0, c.stderr);
     assert.match((await py.done()).stdout.toString(), new RegExp(`received ${sha256(data)} ${data.length}`));
+  });
+
+  test("stdout a pipe the reader empties slowly: what the pipe cannot take yet waits, nothing lost", async () => {
+    // Random bytes, and a reader taking 700 at a time: most writes find the pipe full.
+    const size = 24 * 1024 * 1024;
+    const py = python(PEER, ["server", "4", "127.0.0.1:0", "exchange", size], { lifetimeMs: 60_000 });
+    const [, port = ""] = await py.line(/^ready (\d+)$/m);
+    const client = bash(`${hl} 127.0.0.1 ${port} < /dev/null | python3 ${q(SLOW_READER)} 700`, { lifetimeMs: 60_000 });
+    const c = await client.done(60_000);
+    assert.equal(c.code, 0, c.stderr);
+    const [, sent = ""] = /sent (\w+ \d+)/.exec((await py.done()).stdout.toString()) ?? [];
+    assert.equal(c.stdout.toString(), `${sent}\n`);
   });
 
   test("a slow stdout keeps hotline's memory flat and loses nothing (128 MiB)", { timeout: 120_000 }, async () => {

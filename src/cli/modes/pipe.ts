@@ -13,7 +13,7 @@ import { CrlfEncoder, OSError, SHUT_WR, type Socket } from "../../index.js";
 import type { Options } from "../args.js";
 import { deferred } from "../deferred.js";
 import { IdleClock } from "../idle.js";
-import { Failure, type Io, write } from "../io.js";
+import { Failure, type Io } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
 
@@ -35,12 +35,13 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
   const { promise: outcome, resolve: finish } = deferred<number | Error>();
 
   const receive = async (): Promise<void> => {
-    for await (const chunk of sock.chunks()) {
+    // Each chunk is written before the next is read into its memory (reuse).
+    for await (const chunk of sock.chunks(65536, { reuse: true })) {
       idle.touch();
       log.received(chunk);
       if (o.sendOnly) continue;
       try {
-        await write(io.stdout, chunk);
+        await io.output.write(chunk);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw new Failure(`write to stdout: ${reason(err)}`);
         report.info("stdout was closed; no longer reading from the peer");
