@@ -21,21 +21,19 @@ const POOL_BUFFER_SIZE = 64 * 1024;
  * The pool's bookkeeping. A buffer is in exactly one place: with Node (being read into),
  * queued (bytes not taken yet), lent (the chunk a reader has now), or free. Only free
  * buffers are handed to Node, so a byte is never overwritten before it was taken and
- * the borrower asked for the next chunk.
+ * the borrower asked for the next chunk. Buffers are made when first needed, so a
+ * connection that only trickles uses one or two.
  */
 export class ReadPool {
   readonly #all = new Map<ArrayBufferLike, Buffer>();
   readonly #free: Buffer[] = [];
   #lent: ArrayBufferLike | null = null;
+  readonly #count: number;
+  readonly #size: number;
 
   constructor(count = POOL_BUFFERS, size = POOL_BUFFER_SIZE) {
-    for (let i = 0; i < count; i++) this.#free.push(this.#add(size));
-  }
-
-  #add(size: number): Buffer {
-    const buffer = Buffer.allocUnsafeSlow(size);
-    this.#all.set(buffer.buffer, buffer);
-    return buffer;
+    this.#count = count;
+    this.#size = size;
   }
 
   /** Whether `view` lies in one of the pool's buffers (so it is not the caller's to keep). */
@@ -43,14 +41,18 @@ export class ReadPool {
     return this.#all.has(view.buffer);
   }
 
-  /** Free buffers: reading pauses before the last one goes to Node. */
+  /** Free buffers, counting those not made yet: reading pauses before the last goes to Node. */
   get free(): number {
-    return this.#free.length;
+    return this.#free.length + Math.max(0, this.#count - this.#all.size);
   }
 
-  /** The next buffer for Node to read into. Never one in use: an empty pool grows instead. */
+  /** The next buffer for Node to read into. Never one in use: past its count the pool grows. */
   take(): Buffer {
-    return this.#free.pop() ?? this.#add(POOL_BUFFER_SIZE);
+    const free = this.#free.pop();
+    if (free) return free;
+    const buffer = Buffer.allocUnsafeSlow(this.#size);
+    this.#all.set(buffer.buffer, buffer);
+    return buffer;
   }
 
   /** `view` goes to a reader who may use it until it asks for the next chunk. */

@@ -73,6 +73,8 @@ export class StreamConn {
   #reader: Reader | null = null;
   /** The reused buffers reads go into, once a borrowing reader asked (null: fresh ones). */
   #pool: ReadPool | null = null;
+  /** A borrowing reader asked; the pool starts when bytes first arrive, so idle connections have none. */
+  #poolWanted = false;
   #poolTried = false;
 
   constructor(sock: NetSocket) {
@@ -120,7 +122,7 @@ export class StreamConn {
   #receive(n: number, deadline: Deadline, peek: boolean, iterate: boolean, borrow: boolean): Promise<unknown> {
     if (!this.#reading) this.#startReading();
     if (this.#pool !== null) this.#endLoan();
-    else if (borrow && !this.#poolTried) this.#startPool();
+    else if (borrow && !this.#poolTried) this.#poolWanted = true;
     try {
       const now = this.#ready(n, peek, borrow);
       if (now !== undefined) return Promise.resolve(iterate ? asResult(now) : now);
@@ -179,6 +181,7 @@ export class StreamConn {
 
   /** Reads from now on go into reused buffers, if this Node allows it (read-pool.ts). */
   #startPool(): void {
+    this.#poolWanted = false;
     this.#poolTried = true;
     const pool = new ReadPool();
     if (useReadPool(this.#sock, pool, this.#arrived)) this.#pool = pool;
@@ -186,6 +189,7 @@ export class StreamConn {
 
   /** Bytes from the kernel: to a waiting reader, else into the queue. */
   readonly #arrived = (chunk: Buffer): void => {
+    if (this.#poolWanted) this.#startPool(); // for the reads after this one
     const reader = this.#reader;
     if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
       // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
