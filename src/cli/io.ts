@@ -81,21 +81,14 @@ export interface Output {
   write(chunk: Uint8Array): Promise<void>;
 }
 
-/**
- * One write(2) to a pipe or socket on stdout: small enough that the program reading the
- * other end starts on it while we write the next (a 64 KiB write fills a whole pipe, and
- * with the reader on the other core that was 20-30% slower: docs/benchmarks.md).
- */
-const PIECE = 16 * 1024;
-
 const WRITTEN = Promise.resolve();
 
 /**
- * stdout as pipe mode writes it. A pipe or socket is written directly with write(2), in
- * pieces, while Node's stream holds nothing (so the order stays); what the descriptor
- * does not take at once (EAGAIN: Node made it non-blocking) goes through the stream, and
- * the promise waits for it. Files and terminals go through the stream: their writes
- * finish inside write() already.
+ * stdout as pipe mode writes it. A pipe or socket is written directly with write(2),
+ * whole chunks, while Node's stream holds nothing (so the order stays); what the
+ * descriptor does not take at once (EAGAIN: Node made it non-blocking) goes through the
+ * stream, and the promise waits for it. Files and terminals go through the stream: their
+ * writes finish inside write() already.
  */
 export function openOutput(fd: number, stream: Writable): Output {
   let direct = false;
@@ -111,7 +104,7 @@ export function openOutput(fd: number, stream: Writable): Output {
       if (stream.writableLength > 0 || failures.has(stream)) return writeOut(stream, chunk);
       let done = 0;
       try {
-        while (done < chunk.length) done += writeSync(fd, chunk, done, Math.min(PIECE, chunk.length - done));
+        while (done < chunk.length) done += writeSync(fd, chunk, done);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EAGAIN") return Promise.reject(err);
       }
