@@ -23,11 +23,15 @@ const POOL_BUFFER_SIZE = 64 * 1024;
  * buffers are handed to Node, so a byte is never overwritten before it was taken and
  * the borrower asked for the next chunk. Buffers are made when first needed, so a
  * connection that only trickles uses one or two.
+ *
+ * Chunks are known by their owner, the pool buffer they lie in (null for bytes read
+ * before the pool started), which the reader keeps beside each chunk: cheaper than
+ * asking a view for its ArrayBuffer, which V8 does in C++.
  */
 export class ReadPool {
-  readonly #all = new Map<ArrayBufferLike, Buffer>();
   readonly #free: Buffer[] = [];
-  #lent: ArrayBufferLike | null = null;
+  #made = 0;
+  #lent: Buffer | null = null;
   readonly #count: number;
   readonly #size: number;
 
@@ -36,49 +40,39 @@ export class ReadPool {
     this.#size = size;
   }
 
-  /** Whether `view` lies in one of the pool's buffers (so it is not the caller's to keep). */
-  owns(view: Uint8Array): boolean {
-    return this.#all.has(view.buffer);
-  }
-
   /** Free buffers, counting those not made yet: reading pauses before the last goes to Node. */
   get free(): number {
-    return this.#free.length + Math.max(0, this.#count - this.#all.size);
+    return this.#free.length + Math.max(0, this.#count - this.#made);
   }
 
   /** The next buffer for Node to read into. Never one in use: past its count the pool grows. */
   take(): Buffer {
     const free = this.#free.pop();
     if (free) return free;
-    const buffer = Buffer.allocUnsafeSlow(this.#size);
-    this.#all.set(buffer.buffer, buffer);
-    return buffer;
+    this.#made++;
+    return Buffer.allocUnsafeSlow(this.#size);
   }
 
-  /** `view` goes to a reader who may use it until it asks for the next chunk. */
-  lend(view: Uint8Array): void {
-    this.#lent = view.buffer;
+  /** The chunk in `owner` goes to a reader who may use it until it asks for the next. */
+  lend(owner: Buffer): void {
+    this.#lent = owner;
   }
 
   /**
-   * The reader asked for the next chunk, so it is done with the one it was lent. The
-   * buffer is free unless bytes of it are still queued (`head`, the queue's first chunk).
+   * The reader asked for the next chunk, so it is done with the one it was lent. That
+   * buffer is free unless bytes of it are still queued (`head`: the owner of the queue's
+   * first chunk).
    */
-  endLoan(head: Uint8Array | undefined): void {
+  endLoan(head: Buffer | null | undefined): void {
     const lent = this.#lent;
     if (lent === null) return;
     this.#lent = null;
-    if (head?.buffer !== lent) this.#release(lent);
+    if (head !== lent) this.#free.push(lent);
   }
 
-  /** A queued chunk was taken whole: its buffer is free unless it was just lent. */
-  dequeued(view: Uint8Array): void {
-    if (view.buffer !== this.#lent) this.#release(view.buffer);
-  }
-
-  #release(backing: ArrayBufferLike): void {
-    const buffer = this.#all.get(backing);
-    if (buffer) this.#free.push(buffer);
+  /** The last bytes in `owner` left the queue: it is free unless they were just lent. */
+  dequeued(owner: Buffer | null | undefined): void {
+    if (owner && owner !== this.#lent) this.#free.push(owner);
   }
 }
 
@@ -106,11 +100,11 @@ type Handle = { useUserBuffer?: (buffer: Uint8Array) => void };
 
 /**
  * From now on `sock` reads into buffers from `pool`, and every read goes to `arrived` as a
- * view of one of them. Reading pauses when the pool is down to its last free buffer; the
+ * view of one of them, with that buffer (its owner). Reading pauses when the pool is down to its last free buffer; the
  * caller resumes it when buffers come back. Returns false (and changes nothing) when Node
  * lacks the internals this needs.
  */
-export function useReadPool(sock: NetSocket, pool: ReadPool, arrived: (chunk: Buffer) => void): boolean {
+export function useReadPool(sock: NetSocket, pool: ReadPool, arrived: (chunk: Buffer, owner: Buffer) => void): boolean {
   const f = onReadFields();
   const target = sock as unknown as Record<symbol, unknown> & { _handle?: Handle | null };
   const handle = target._handle;
@@ -120,7 +114,7 @@ export function useReadPool(sock: NetSocket, pool: ReadPool, arrived: (chunk: Bu
   // Node calls this after every read with the buffer it filled, then asks generate()
   // for the buffer of the next read.
   target[f.callback] = (n: number, buffer: Buffer): boolean => {
-    arrived(buffer.subarray(0, n));
+    arrived(buffer.subarray(0, n), buffer);
     if (pool.free < 2) sock.pause(); // generate() is about to take the last free one
     return true;
   };

@@ -59,6 +59,8 @@ export class StreamConn {
   #closing: Promise<void> | null = null;
   /** Received, not yet taken by recv(); at most about QUEUE_LIMIT bytes. */
   readonly #queue: Buffer[] = [];
+  /** Beside each queued chunk, the read pool's buffer it lies in, or null. */
+  readonly #owners: (Buffer | null)[] = [];
   #queued = 0;
   readonly #waiters = new Set<() => void>();
   /** Wakes every waiter once; a waiter that still has to wait registers again. */
@@ -187,39 +189,39 @@ export class StreamConn {
     if (useReadPool(this.#sock, pool, this.#arrived)) this.#pool = pool;
   }
 
-  /** Bytes from the kernel: to a waiting reader, else into the queue. */
-  readonly #arrived = (chunk: Buffer): void => {
+  /** Bytes from the kernel (`owner`: the pool buffer they lie in): to a waiting reader, else into the queue. */
+  readonly #arrived = (chunk: Buffer, owner: Buffer | null = null): void => {
     if (this.#poolWanted) this.#startPool(); // for the reads after this one
     const reader = this.#reader;
     if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
       // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
       this.#reader = null;
-      answer(reader, this.#handOut(chunk, reader.borrow));
-      this.#pool?.dequeued(chunk);
+      answer(reader, this.#handOut(chunk, owner, reader.borrow));
+      if (owner !== null) this.#pool?.dequeued(owner);
       if (this.#waiters.size > 0) this.#wake();
       return;
     }
     this.#queue.push(chunk);
+    this.#owners.push(owner);
     this.#queued += chunk.length;
     if (this.#queued >= QUEUE_LIMIT) this.#sock.pause();
     this.#wake();
   };
 
   /**
-   * `view` as a reader gets it: as it is, unless it lies in the read pool, whose memory
-   * only a borrowing reader may have (lent until it asks again); anyone else gets a copy.
+   * `view` as a reader gets it: as it is, unless it lies in the read pool (`owner`), whose
+   * memory only a borrowing reader may have (lent until it asks again); others get a copy.
    */
-  #handOut(view: Buffer, borrow: boolean): Buffer {
-    const pool = this.#pool;
-    if (pool === null || !pool.owns(view)) return view;
+  #handOut(view: Buffer, owner: Buffer | null, borrow: boolean): Buffer {
+    if (owner === null) return view;
     if (!borrow) return Buffer.from(view);
-    pool.lend(view);
+    this.#pool?.lend(owner);
     return view;
   }
 
   /** A borrowing reader asks again, so it is done with its chunk: that buffer may be reused. */
   #endLoan(): void {
-    this.#pool?.endLoan(this.#queue[0]);
+    this.#pool?.endLoan(this.#owners[0]);
     this.#resumeIfRoom();
   }
 
@@ -235,12 +237,13 @@ export class StreamConn {
     // The common case: one chunk queued, and it fits.
     const whole = head.length <= n && this.#queue.length === 1;
     const size = whole ? head.length : Math.min(n, this.#queued);
-    const taken = whole ? head : head.length >= size ? head.subarray(0, size) : Buffer.concat(this.#queue, size);
-    const out = this.#handOut(taken, borrow && !peek);
+    const inHead = whole || head.length >= size;
+    const taken = whole ? head : inHead ? head.subarray(0, size) : Buffer.concat(this.#queue, size);
+    const out = this.#handOut(taken, inHead ? (this.#owners[0] ?? null) : null, borrow && !peek);
     if (peek) return out;
     if (whole) {
       this.#queue.pop(); // not `length = 0`, which frees the array's storage
-      this.#pool?.dequeued(head);
+      this.#pool?.dequeued(this.#owners.pop());
     } else this.#drop(size);
     this.#queued -= size;
     this.#resumeIfRoom();
@@ -256,7 +259,7 @@ export class StreamConn {
         return;
       }
       this.#queue.shift();
-      this.#pool?.dequeued(first);
+      this.#pool?.dequeued(this.#owners.shift());
       left -= first.length;
     }
   }
