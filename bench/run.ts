@@ -263,6 +263,12 @@ const ECHO_SERVERS = [
   { name: "C epoll", start: () => new Proc(BIN, ["echo", "127.0.0.1", "0"], 600_000) },
 ];
 
+/** The same echo on the library as a recv/sendall loop, as a Python program would write it. */
+const HOTLINE_LOOP = {
+  name: "hotline loop",
+  start: () => new Proc(NODE, [`${ROOT}build/bench/servers/hotline-loop-echo.js`], 600_000),
+};
+
 /** Only under load: plain node:net with one promise per read and per write, the ceiling of the API's shape. */
 const PROMISE_LOOP = {
   name: "promise loop",
@@ -284,7 +290,7 @@ async function load(port: number, conns: number, seconds: number): Promise<Recor
 
 async function latencyWorkload(): Promise<void> {
   for (let rep = 0; rep < REPS; rep++) {
-    for (const s of ECHO_SERVERS) {
+    for (const s of [...ECHO_SERVERS, HOTLINE_LOOP]) {
       const server = s.start();
       const port = await server.ready();
       const r = await load(port, 1, 3);
@@ -299,7 +305,7 @@ async function latencyWorkload(): Promise<void> {
 async function concurrencyWorkload(): Promise<void> {
   for (const conns of [100, 1000]) {
     for (let rep = 0; rep < REPS; rep++) {
-      for (const s of [...ECHO_SERVERS, PROMISE_LOOP]) {
+      for (const s of [...ECHO_SERVERS, HOTLINE_LOOP, PROMISE_LOOP]) {
         const server = s.start();
         const port = await server.ready();
         const r = await load(port, conns, 10);

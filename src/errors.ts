@@ -80,6 +80,7 @@ const CODES: Record<string, Entry | undefined> = {
   EBADF: e(9, "Bad file descriptor"),
   EAGAIN: e(11, "Resource temporarily unavailable", BlockingIOError),
   ENOMEM: e(12, "Cannot allocate memory"),
+  EBUSY: e(16, "Device or resource busy"),
   EACCES: e(13, "Permission denied", PermissionError),
   EEXIST: e(17, "File exists", FileExistsError),
   ENOTDIR: e(20, "Not a directory", NotADirectoryError),

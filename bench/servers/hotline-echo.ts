@@ -1,7 +1,6 @@
 /**
- * An echo server on the hotline library, written as its docs teach: a loop that passes
- * bytes on reads with `reuse`, since sendall is done with each chunk before the next.
- * Prints "listening on HOST:PORT".
+ * An echo server on the hotline library, written as its docs teach: `forward()` into the
+ * connection itself. Prints "listening on HOST:PORT".
  */
 import * as socket from "hotline";
 
@@ -14,7 +13,7 @@ process.stderr.write(`listening on ${socket.formatAddress(server.getsockname())}
 
 async function serve(conn: socket.Socket): Promise<void> {
   try {
-    for await (const chunk of conn.chunks(65536, { reuse: true })) await conn.sendall(chunk);
+    await conn.forward(conn);
   } catch {
     // a caller that resets is simply gone
   } finally {

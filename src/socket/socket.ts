@@ -394,6 +394,24 @@ export class Socket {
     return iterator;
   }
 
+  /**
+   * Sends everything this socket receives to `dest` until end of stream, then shuts down
+   * dest's sending side (`SHUT_WR`) unless `end` is false; resolves to the number of bytes
+   * forwarded. `dest` may be this socket itself: an echo. Each chunk goes to dest from
+   * Node's read callback as it arrives, with no promise per chunk, and reads go into
+   * reused buffers: the fastest way to relay. While dest cannot take more, reading pauses
+   * (backpressure). Rejects with the first error of either socket; other reads of this
+   * socket fail with EBUSY while it runs. Timeouts do not apply.
+   */
+  forward(dest: Socket, { end = true }: { end?: boolean } = {}): Promise<number> {
+    const from = this.#state;
+    const to = dest instanceof Socket ? dest.#state : null;
+    if (to === null) return Promise.reject(new TypeError("forward() needs a hotline Socket"));
+    if (from.kind === "closed" || to.kind === "closed") return Promise.reject(oserror("EBADF"));
+    if (from.kind !== "connected" || to.kind !== "connected") return Promise.reject(oserror("ENOTCONN"));
+    return from.conn.forward(to.conn, end);
+  }
+
   /** Accepted connections as `[conn, address]`, until the listening socket is closed. */
   async *connections(): AsyncGenerator<[Socket, Address], void, undefined> {
     for (;;) {

@@ -9,6 +9,7 @@
  * done with each chunk before it asks for the next (`next(n, d, true)`, behind
  * `chunks({ reuse: true })`) makes the socket read into a few reused buffers instead
  * (read-pool.ts); everyone else gets copies of those, never the pool's memory.
+ * forward() hands every chunk to another connection straight from Node's read callback.
  * Writing: every send waits until the kernel took the bytes, which is the backpressure,
  * and lets the caller reuse its buffer as soon as send resolves (see #write for how).
  */
@@ -30,6 +31,17 @@ interface Reader {
   /** May take bytes in the read pool's memory as they are, until it asks again. */
   borrow: boolean;
   resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A running forward(): where the bytes go, and how the call ends. */
+interface Relay {
+  dest: StreamConn;
+  end: boolean;
+  bytes: number;
+  /** Writes dest's Node socket holds that the kernel has not taken yet. */
+  pending: number;
+  resolve: (bytes: number) => void;
   reject: (err: unknown) => void;
 }
 
@@ -66,6 +78,7 @@ export class StreamConn {
   /** Wakes every waiter once; a waiter that still has to wait registers again. */
   readonly #wake = (): void => {
     if (this.#reader) this.#serveReader(this.#reader);
+    if (this.#relay) this.#relayCheck(this.#relay);
     if (this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
@@ -78,6 +91,8 @@ export class StreamConn {
   /** A borrowing reader asked; the pool starts when bytes first arrive, so idle connections have none. */
   #poolWanted = false;
   #poolTried = false;
+  /** Set while forward() runs: every chunk goes to another connection as it arrives. */
+  #relay: Relay | null = null;
 
   constructor(sock: NetSocket) {
     this.#sock = sock;
@@ -122,6 +137,7 @@ export class StreamConn {
     borrow: boolean,
   ): Promise<IteratorResult<Buffer>>;
   #receive(n: number, deadline: Deadline, peek: boolean, iterate: boolean, borrow: boolean): Promise<unknown> {
+    if (this.#relay !== null) return Promise.reject(oserror("EBUSY", "forward() is reading this socket"));
     if (!this.#reading) this.#startReading();
     if (this.#pool !== null) this.#endLoan();
     else if (borrow && !this.#poolTried) this.#poolWanted = true;
@@ -192,6 +208,10 @@ export class StreamConn {
   /** Bytes from the kernel (`owner`: the pool buffer they lie in): to a waiting reader, else into the queue. */
   readonly #arrived = (chunk: Buffer, owner: Buffer | null = null): void => {
     if (this.#poolWanted) this.#startPool(); // for the reads after this one
+    if (this.#relay !== null) {
+      this.#relayChunk(this.#relay, chunk, owner);
+      return;
+    }
     const reader = this.#reader;
     if (reader !== null && this.#queued === 0 && chunk.length <= reader.n) {
       // The hot path: a waiting recv() takes the whole chunk; nothing to queue.
@@ -225,10 +245,100 @@ export class StreamConn {
     this.#resumeIfRoom();
   }
 
-  /** Reading goes on once the queue has room and, with a pool, a buffer is free. */
+  /** Reading goes on once the queue has room, a forward's writes are out and, with a pool, a buffer is free. */
   #resumeIfRoom(): void {
     if (!this.#sock.isPaused() || this.#readShut || this.#queued >= QUEUE_LIMIT) return;
+    if (this.#relay !== null && this.#relay.pending > 0) return;
     if (this.#pool === null || this.#pool.free > 0) this.#sock.resume();
+  }
+
+  /**
+   * Sends everything received to `dest` until end of stream, then shuts down dest's
+   * writing side if `end`; resolves to the byte count (Socket.forward). Each chunk is
+   * written to dest from the read callback itself, with no promise per chunk. A write
+   * the kernel does not take at once pauses reading (backpressure) and holds the chunk's
+   * pool buffer until Node has written it.
+   */
+  forward(dest: StreamConn, end: boolean): Promise<number> {
+    if (this.#relay !== null || this.#reader !== null) {
+      return Promise.reject(oserror("EBUSY", "this socket is already being read"));
+    }
+    try {
+      dest.#checkWritable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const relay: Relay = { dest, end, bytes: 0, pending: 0, resolve, reject };
+      this.#relay = relay;
+      if (!this.#poolTried) this.#poolWanted = true;
+      // What was received before goes first.
+      while (this.#relay === relay && this.#queue.length > 0) {
+        const chunk = this.#queue.shift() as Buffer;
+        this.#queued -= chunk.length;
+        this.#relayChunk(relay, chunk, this.#owners.shift() ?? null);
+      }
+      // dest failing ends the call even while nothing arrives here.
+      const watch = (): void => {
+        if (this.#relay !== relay) return;
+        if (dest.#error) this.#relayEnd(relay, dest.#error);
+        else dest.#waiters.add(watch);
+      };
+      dest.#waiters.add(watch);
+      if (!this.#reading) this.#startReading();
+      else this.#resumeIfRoom();
+      this.#relayCheck(relay);
+    });
+  }
+
+  #relayChunk(relay: Relay, chunk: Buffer, owner: Buffer | null): void {
+    const dest = relay.dest;
+    const out = dest.#sock;
+    if (dest.#writeShut || out.destroyed) {
+      this.#pool?.dequeued(owner);
+      this.#relayEnd(relay, dest.#error ?? oserror("EPIPE"));
+      return;
+    }
+    out.write(chunk);
+    relay.bytes += chunk.length;
+    if (out.errored) {
+      this.#pool?.dequeued(owner);
+      this.#relayEnd(relay, dest.#error ?? fromNodeError(out.errored));
+    } else if (out.writableLength === 0) {
+      this.#pool?.dequeued(owner); // the kernel has the bytes: the buffer is free again
+    } else {
+      relay.pending++;
+      this.#sock.pause();
+      out.write(EMPTY, (err) => {
+        relay.pending--;
+        this.#pool?.dequeued(owner);
+        if (err) this.#relayEnd(relay, dest.#error ?? fromNodeError(err));
+        else {
+          this.#resumeIfRoom();
+          this.#relayCheck(relay);
+        }
+      });
+    }
+  }
+
+  /** Ends the forward once this side's stream has ended and dest has every byte, or either side failed. */
+  #relayCheck(relay: Relay): void {
+    if (this.#relay !== relay) return;
+    const failure = this.#error ?? relay.dest.#error;
+    if (failure) {
+      this.#relayEnd(relay, failure);
+      return;
+    }
+    if (!(this.#readShut || this.#eof || this.#sock.destroyed) || relay.pending > 0) return;
+    this.#relay = null;
+    if (relay.end) relay.dest.shutdownWrite();
+    relay.resolve(relay.bytes);
+  }
+
+  #relayEnd(relay: Relay, err: unknown): void {
+    if (this.#relay !== relay) return;
+    this.#relay = null;
+    relay.reject(err);
   }
 
   /** Up to `n` queued bytes (chunks joined when several fit); resumes reading when there is room. */

@@ -263,6 +263,101 @@ for (const t of TRANSPORTS) {
       await b.close();
     });
 
+    test("forward relays 8 MiB to another connection byte for byte, then shuts down its sending side", async () => {
+      const [a, b] = await pair(t);
+      const [c, d] = await pair(t);
+      const data = random(8 * 1024 * 1024);
+      const early = data.subarray(0, 100_000); // sent and queued before forward starts
+      await a.sendall(early);
+      await within(b.recv(1, socket.MSG_PEEK), 5000, "the early bytes"); // now queued at b
+      const relaying = b.forward(c);
+      const sending = a.sendall(data.subarray(early.length)).then(() => a.shutdown(socket.SHUT_WR));
+      const got = await within(readAll(d), 30_000, "everything at the far end");
+      await sending;
+      assert.equal(sha256(got), sha256(data));
+      assert.equal(await within(relaying, 5000, "forward"), data.length);
+      await assert.rejects(c.sendall(Buffer.from("x")), socket.BrokenPipeError, "c's sending side is shut");
+      for (const s of [a, b, c, d]) await s.close();
+    });
+
+    test("forward is backpressure: while the far end reads nothing, 64 MiB cannot get through", async () => {
+      const [a, b] = await pair(t);
+      const [c, d] = await pair(t);
+      const relaying = b.forward(c);
+      const data = random(64 * 1024 * 1024); // far more than the four sockets' kernel buffers
+      let sent = false;
+      const sending = a.sendall(data).then(() => {
+        sent = true;
+        return a.shutdown(socket.SHUT_WR);
+      });
+      // Without backpressure the relay would take it all into memory within a few hundred
+      // turns of the event loop; with it, nothing can finish while d reads nothing.
+      for (let turn = 0; turn < 3000 && !sent; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.equal(sent, false, "64 MiB went through a relay whose far end read nothing");
+      const got = await within(readAll(d), 60_000, "everything at the far end");
+      await sending;
+      assert.equal(sha256(got), sha256(data));
+      assert.equal(await within(relaying, 5000, "forward"), data.length);
+      for (const s of [a, b, c, d]) await s.close();
+    });
+
+    test("forward into the socket itself is an echo; a slow reader at the far end loses nothing", async () => {
+      const [a, b] = await pair(t);
+      const echoing = b.forward(b);
+      const data = random(16 * 1024 * 1024);
+      const sending = a.sendall(data).then(() => a.shutdown(socket.SHUT_WR));
+      const hash = createHash("sha256");
+      let got = 0;
+      let chunks = 0;
+      for await (const chunk of a.chunks(4096)) {
+        // Slower than the echo, so its writes back often wait: their buffers must wait too.
+        if (++chunks % 4 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        hash.update(chunk);
+        got += chunk.length;
+      }
+      await within(sending, 5000, "the sender");
+      assert.equal(got, data.length);
+      assert.equal(hash.digest("hex"), sha256(data));
+      assert.equal(await within(echoing, 5000, "forward"), data.length);
+      await a.close();
+      await b.close();
+    });
+
+    test("forward: reads meanwhile fail with EBUSY, end: false leaves dest open, a reset rejects", async () => {
+      const [a, b] = await pair(t);
+      const [c, d] = await pair(t);
+      const relaying = b.forward(c, { end: false });
+      await assert.rejects(b.recv(10), { code: "EBUSY" });
+      await assert.rejects(b.forward(c), { code: "EBUSY" });
+      await a.sendall(Buffer.from("hello"));
+      await a.shutdown(socket.SHUT_WR);
+      assert.equal(await within(relaying, 5000, "forward"), 5);
+      assert.equal((await within(d.recv(10), 5000, "relayed"))?.toString(), "hello");
+      await c.sendall(Buffer.from(" world")); // still open
+      assert.equal((await within(d.recv(10), 5000, "more"))?.toString(), " world");
+      // The far end gone (reset, on TCP) fails the relay at its next write.
+      const [e, f] = await pair(t);
+      const failing = f.forward(c);
+      if (t.family !== socket.AF_UNIX) {
+        const reset = Buffer.alloc(8);
+        reset.writeInt32LE(1, 0); // SO_LINGER (1, 0): close with RST
+        d.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, reset);
+      }
+      await d.close();
+      await e.sendall(Buffer.alloc(64 * 1024, 1));
+      const result = await within(
+        failing.then(
+          () => "resolved",
+          (err: unknown) => err,
+        ),
+        10_000,
+        "forward to a closed peer",
+      );
+      assert.ok(result instanceof socket.OSError, `forward ended with ${String(result)}`);
+      await assert.rejects(b.forward(socket.socket()), { code: "ENOTCONN" });
+      for (const s of [a, b, c, e, f]) await s.close();
+    });
+
     test("non-blocking send fails with BlockingIOError once the buffers are full", async () => {
       const [a, b] = await pair(t);
       a.setblocking(false);
