@@ -77,11 +77,12 @@ function writeOut(stream: Writable, chunk: Uint8Array): Promise<void> {
 
 /** stdout for pipe mode. */
 export interface Output {
-  /** Writes all of `chunk`; resolves once its memory may be reused. Rejects as write() does. */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Writes all of `chunk`. Returns nothing when it is written already, else a promise
+   * that resolves once the chunk's memory may be reused; errors reject as write()'s do.
+   */
+  write(chunk: Uint8Array): Promise<void> | undefined;
 }
-
-const WRITTEN = Promise.resolve();
 
 /**
  * stdout as pipe mode writes it. A pipe or socket is written directly with write(2),
@@ -108,7 +109,7 @@ export function openOutput(fd: number, stream: Writable): Output {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EAGAIN") return Promise.reject(err);
       }
-      return done === chunk.length ? WRITTEN : writeOut(stream, chunk.subarray(done));
+      return done === chunk.length ? undefined : writeOut(stream, chunk.subarray(done));
     },
   };
 }

@@ -397,19 +397,30 @@ export class Socket {
   /**
    * Sends everything this socket receives to `dest` until end of stream, then shuts down
    * dest's sending side (`SHUT_WR`) unless `end` is false; resolves to the number of bytes
-   * forwarded. `dest` may be this socket itself: an echo. Each chunk goes to dest from
-   * Node's read callback as it arrives, with no promise per chunk, and reads go into
-   * reused buffers: the fastest way to relay. While dest cannot take more, reading pauses
-   * (backpressure). Rejects with the first error of either socket; other reads of this
-   * socket fail with EBUSY while it runs. Timeouts do not apply.
+   * forwarded. `dest` may be this socket itself (an echo), or a function: it gets each
+   * chunk, which is valid until it returns, or until the promise it returns settles, and
+   * reading pauses meanwhile. Each chunk goes to dest from Node's read callback as it
+   * arrives, with no promise per chunk, and reads go into reused buffers: the fastest way
+   * to relay. While dest cannot take more, reading pauses (backpressure). Rejects with the
+   * first error of either socket or the function; other reads of this socket fail with
+   * EBUSY while it runs. Timeouts do not apply.
    */
-  forward(dest: Socket, { end = true }: { end?: boolean } = {}): Promise<number> {
+  forward(
+    dest: Socket | ((chunk: Buffer) => PromiseLike<void> | undefined),
+    { end = true }: { end?: boolean } = {},
+  ): Promise<number> {
     const from = this.#state;
-    const to = dest instanceof Socket ? dest.#state : null;
-    if (to === null) return Promise.reject(new TypeError("forward() needs a hotline Socket"));
-    if (from.kind === "closed" || to.kind === "closed") return Promise.reject(oserror("EBADF"));
-    if (from.kind !== "connected" || to.kind !== "connected") return Promise.reject(oserror("ENOTCONN"));
-    return from.conn.forward(to.conn, end);
+    let to: StreamConn | ((chunk: Buffer) => PromiseLike<void> | undefined);
+    if (typeof dest === "function") to = dest;
+    else if (dest instanceof Socket) {
+      const state = dest.#state;
+      if (state.kind === "closed") return Promise.reject(oserror("EBADF"));
+      if (state.kind !== "connected") return Promise.reject(oserror("ENOTCONN"));
+      to = state.conn;
+    } else return Promise.reject(new TypeError("forward() needs a hotline Socket or a function"));
+    if (from.kind === "closed") return Promise.reject(oserror("EBADF"));
+    if (from.kind !== "connected") return Promise.reject(oserror("ENOTCONN"));
+    return from.conn.forward(to, end);
   }
 
   /** Accepted connections as `[conn, address]`, until the listening socket is closed. */

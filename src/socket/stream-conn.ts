@@ -34,12 +34,20 @@ interface Reader {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Where a forward's bytes go: called with each chunk as it arrives; returns nothing once
+ * done with it, or a promise while it still needs the chunk (reading pauses until then).
+ */
+export type Sink = (chunk: Buffer) => PromiseLike<void> | undefined;
+
 /** A running forward(): where the bytes go, and how the call ends. */
 interface Relay {
-  dest: StreamConn;
+  sink: Sink;
+  /** The connection behind `sink`, if it is one: its failure ends the forward, and `end` shuts it down. */
+  dest: StreamConn | null;
   end: boolean;
   bytes: number;
-  /** Writes dest's Node socket holds that the kernel has not taken yet. */
+  /** Chunks the sink still needs. */
   pending: number;
   resolve: (bytes: number) => void;
   reject: (err: unknown) => void;
@@ -253,23 +261,26 @@ export class StreamConn {
   }
 
   /**
-   * Sends everything received to `dest` until end of stream, then shuts down dest's
-   * writing side if `end`; resolves to the byte count (Socket.forward). Each chunk is
-   * written to dest from the read callback itself, with no promise per chunk. A write
-   * the kernel does not take at once pauses reading (backpressure) and holds the chunk's
-   * pool buffer until Node has written it.
+   * Sends everything received to `dest`, a connection or a sink function, until end of
+   * stream; then shuts down dest's writing side if it is a connection and `end` is set.
+   * Resolves to the byte count (Socket.forward). Each chunk goes to dest from the read
+   * callback itself, with no promise per chunk. While dest still needs a chunk (a write
+   * the kernel did not take at once, a sink's promise), reading pauses (backpressure) and
+   * the chunk's pool buffer is held.
    */
-  forward(dest: StreamConn, end: boolean): Promise<number> {
+  forward(dest: StreamConn | Sink, end: boolean): Promise<number> {
     if (this.#relay !== null || this.#reader !== null) {
       return Promise.reject(oserror("EBUSY", "this socket is already being read"));
     }
+    const conn = dest instanceof StreamConn ? dest : null;
     try {
-      dest.#checkWritable();
+      if (conn) conn.#checkWritable();
     } catch (err) {
       return Promise.reject(err);
     }
+    const sink = conn ? (chunk: Buffer) => conn.#relayWrite(chunk) : (dest as Sink);
     return new Promise<number>((resolve, reject) => {
-      const relay: Relay = { dest, end, bytes: 0, pending: 0, resolve, reject };
+      const relay: Relay = { sink, dest: conn, end, bytes: 0, pending: 0, resolve, reject };
       this.#relay = relay;
       if (!this.#poolTried) this.#poolWanted = true;
       // What was received before goes first.
@@ -278,60 +289,70 @@ export class StreamConn {
         this.#queued -= chunk.length;
         this.#relayChunk(relay, chunk, this.#owners.shift() ?? null);
       }
-      // dest failing ends the call even while nothing arrives here.
-      const watch = (): void => {
-        if (this.#relay !== relay) return;
-        if (dest.#error) this.#relayEnd(relay, dest.#error);
-        else dest.#waiters.add(watch);
-      };
-      dest.#waiters.add(watch);
+      if (conn) {
+        // dest failing ends the call even while nothing arrives here.
+        const watch = (): void => {
+          if (this.#relay !== relay) return;
+          if (conn.#error) this.#relayEnd(relay, conn.#error);
+          else conn.#waiters.add(watch);
+        };
+        conn.#waiters.add(watch);
+      }
       if (!this.#reading) this.#startReading();
       else this.#resumeIfRoom();
       this.#relayCheck(relay);
     });
   }
 
+  /** A forward's write into this connection: nothing once the kernel took the bytes, else a promise. */
+  #relayWrite(chunk: Buffer): Promise<void> | undefined {
+    this.#checkWritable();
+    const written = this.#write(chunk);
+    return written === DONE ? undefined : written;
+  }
+
   #relayChunk(relay: Relay, chunk: Buffer, owner: Buffer | null): void {
-    const dest = relay.dest;
-    const out = dest.#sock;
-    if (dest.#writeShut || out.destroyed) {
+    let wait: PromiseLike<void> | undefined;
+    try {
+      wait = relay.sink(chunk);
+    } catch (err) {
       this.#pool?.dequeued(owner);
-      this.#relayEnd(relay, dest.#error ?? oserror("EPIPE"));
+      this.#relayEnd(relay, err);
       return;
     }
-    out.write(chunk);
     relay.bytes += chunk.length;
-    if (out.errored) {
-      this.#pool?.dequeued(owner);
-      this.#relayEnd(relay, dest.#error ?? fromNodeError(out.errored));
-    } else if (out.writableLength === 0) {
-      this.#pool?.dequeued(owner); // the kernel has the bytes: the buffer is free again
-    } else {
-      relay.pending++;
-      this.#sock.pause();
-      out.write(EMPTY, (err) => {
+    if (wait === undefined) {
+      this.#pool?.dequeued(owner); // dest is done with it: the buffer is free again
+      return;
+    }
+    relay.pending++;
+    this.#sock.pause();
+    wait.then(
+      () => {
         relay.pending--;
         this.#pool?.dequeued(owner);
-        if (err) this.#relayEnd(relay, dest.#error ?? fromNodeError(err));
-        else {
-          this.#resumeIfRoom();
-          this.#relayCheck(relay);
-        }
-      });
-    }
+        this.#resumeIfRoom();
+        this.#relayCheck(relay);
+      },
+      (err: unknown) => {
+        relay.pending--;
+        this.#pool?.dequeued(owner);
+        this.#relayEnd(relay, err);
+      },
+    );
   }
 
   /** Ends the forward once this side's stream has ended and dest has every byte, or either side failed. */
   #relayCheck(relay: Relay): void {
     if (this.#relay !== relay) return;
-    const failure = this.#error ?? relay.dest.#error;
+    const failure = this.#error ?? (relay.dest ? relay.dest.#error : null);
     if (failure) {
       this.#relayEnd(relay, failure);
       return;
     }
     if (!(this.#readShut || this.#eof || this.#sock.destroyed) || relay.pending > 0) return;
     this.#relay = null;
-    if (relay.end) relay.dest.shutdownWrite();
+    if (relay.end) relay.dest?.shutdownWrite();
     relay.resolve(relay.bytes);
   }
 

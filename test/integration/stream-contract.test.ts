@@ -323,6 +323,38 @@ for (const t of TRANSPORTS) {
       await b.close();
     });
 
+    test("forward to a function: a chunk stays valid until its promise settles; a throw rejects", async () => {
+      const [a, b] = await pair(t);
+      const data = random(4 * 1024 * 1024);
+      const hash = createHash("sha256");
+      let calls = 0;
+      const relaying = b.forward((chunk) => {
+        if (++calls % 2 === 1) {
+          hash.update(chunk);
+          return undefined;
+        }
+        // Used a turn later: reading must wait, or the pool would refill this memory.
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            hash.update(chunk);
+            resolve();
+          }),
+        );
+      });
+      await a.sendall(data);
+      a.shutdown(socket.SHUT_WR);
+      assert.equal(await within(relaying, 10_000, "forward"), data.length);
+      assert.equal(hash.digest("hex"), sha256(data));
+      const [c, d] = await pair(t);
+      const boom = new Error("sink failed");
+      const failing = d.forward(() => {
+        throw boom;
+      });
+      await c.sendall(Buffer.from("x"));
+      await assert.rejects(within(failing, 5000, "a failing sink"), (err: unknown) => err === boom);
+      for (const s of [a, b, c, d]) await s.close();
+    });
+
     test("forward: reads meanwhile fail with EBUSY, end: false leaves dest open, a reset rejects", async () => {
       const [a, b] = await pair(t);
       const [c, d] = await pair(t);

@@ -35,18 +35,24 @@ export async function pipeCall(call: Call, io: Io, o: Options, log: SessionLog, 
   const { promise: outcome, resolve: finish } = deferred<number | Error>();
 
   const receive = async (): Promise<void> => {
-    // Each chunk is written before the next is read into its memory (reuse).
-    for await (const chunk of sock.chunks(65536, { reuse: true })) {
+    // Straight from the socket's read callback: each chunk is written (or its write still
+    // pending holds reading back) before the next is read into its memory.
+    let stdoutError: unknown = null;
+    const toStdout = (chunk: Buffer): PromiseLike<void> | undefined => {
       idle.touch();
       log.received(chunk);
-      if (o.sendOnly) continue;
-      try {
-        await io.output.write(chunk);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw new Failure(`write to stdout: ${reason(err)}`);
-        report.info("stdout was closed; no longer reading from the peer");
-        break; // | head: stop reading, quietly
-      }
+      if (o.sendOnly) return undefined;
+      return io.output.write(chunk)?.catch((err: unknown) => {
+        stdoutError = err;
+        throw err;
+      });
+    };
+    try {
+      await sock.forward(toStdout);
+    } catch (err) {
+      if (err !== stdoutError) throw err; // the connection failed: the call's outcome
+      if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw new Failure(`write to stdout: ${reason(err)}`);
+      report.info("stdout was closed; no longer reading from the peer"); // | head: stop reading, quietly
     }
     peerDone = true;
     if (!o.sendOnly) io.stdout.end();
