@@ -283,8 +283,8 @@ export class StreamConn {
       const relay: Relay = { sink, dest: conn, end, bytes: 0, pending: 0, resolve, reject };
       this.#relay = relay;
       if (!this.#poolTried) this.#poolWanted = true;
-      // What was received before goes first.
-      while (this.#relay === relay && this.#queue.length > 0) {
+      // What was received before goes first (unless reading was shut down: then it is gone).
+      while (this.#relay === relay && !this.#readShut && this.#queue.length > 0) {
         const chunk = this.#queue.shift() as Buffer;
         this.#queued -= chunk.length;
         this.#relayChunk(relay, chunk, this.#owners.shift() ?? null);
@@ -321,13 +321,13 @@ export class StreamConn {
       return;
     }
     relay.bytes += chunk.length;
-    if (wait === undefined) {
+    if (typeof wait?.then !== "function") {
       this.#pool?.dequeued(owner); // dest is done with it: the buffer is free again
       return;
     }
     relay.pending++;
     this.#sock.pause();
-    wait.then(
+    (wait as PromiseLike<void>).then(
       () => {
         relay.pending--;
         this.#pool?.dequeued(owner);

@@ -352,7 +352,18 @@ for (const t of TRANSPORTS) {
       });
       await c.sendall(Buffer.from("x"));
       await assert.rejects(within(failing, 5000, "a failing sink"), (err: unknown) => err === boom);
-      for (const s of [a, b, c, d]) await s.close();
+      // A function that returns something other than a promise is done with the chunk.
+      const [e, f] = await pair(t);
+      let seen = 0;
+      const lenient = f.forward(((chunk: Buffer) => {
+        seen += chunk.length;
+        return 42;
+      }) as unknown as (chunk: Buffer) => undefined);
+      await e.sendall(Buffer.alloc(300_000, 7));
+      await e.close();
+      assert.equal(await within(lenient, 5000, "a lenient sink"), 300_000);
+      assert.equal(seen, 300_000);
+      for (const s of [a, b, c, d, f]) await s.close();
     });
 
     test("forward: reads meanwhile fail with EBUSY, end: false leaves dest open, a reset rejects", async () => {
