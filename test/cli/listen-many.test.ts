@@ -13,7 +13,7 @@ import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js"
 import { PYTHON_FIXTURES, ROOT } from "../helpers/paths.js";
 import { fullServer, unusedPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/transports.js";
-import { within } from "../helpers/within.js";
+import { eventually, within } from "../helpers/within.js";
 
 async function dial(port: string | number): Promise<socket.Socket> {
   const s = socket.socket();
@@ -40,6 +40,28 @@ describe("-k: many callers at once", () => {
     await c.close();
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
+  });
+
+  test("callers one after another reach stdout whole and in order (SHA-256 of 2 × 3 MiB)", async () => {
+    const listener = hotline(["-l", "-k", "-v", "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+    const port = await listening(listener);
+    const parts = [random(3 * 1024 * 1024), random(3 * 1024 * 1024 + 17)];
+    for (const [i, part] of parts.entries()) {
+      const s = await dial(port);
+      await s.sendall(part);
+      await s.close();
+      // "hung up" comes once every byte of that caller is written out.
+      await eventually(
+        () => ((listener.stderr.match(/hung up/g)?.length ?? 0) > i ? true : undefined),
+        20_000,
+        "hung up",
+      );
+    }
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.equal(l.stdout.length, Buffer.concat(parts).length);
+    assert.equal(sha256(l.stdout), sha256(...parts));
   });
 
   test("a file on stdin waits for the first caller and reaches it whole, then FIN", async () => {

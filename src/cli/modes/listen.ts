@@ -8,7 +8,7 @@ import { type Address, formatAddress, SHUT_WR, SO_LINGER, SOL_SOCKET, type Socke
 import type { Options } from "../args.js";
 import { deferred } from "../deferred.js";
 import { bindListener } from "../dial.js";
-import { Failure, type Io, write } from "../io.js";
+import { Failure, type Io } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
 import { pipeCall } from "./pipe.js";
@@ -123,10 +123,11 @@ async function pipeSwitchboard(
       report.info(`call from ${peer} (${callers.size} on the line)`);
       if (inputDone && !o.noShutdown) conn.shutdown(SHUT_WR);
       try {
-        for await (const chunk of conn.chunks()) {
+        // As in pipeCall: written from the read callback, before the memory is reused.
+        await conn.forward((chunk) => {
           log.received(chunk);
-          if (!o.sendOnly) await write(io.stdout, chunk);
-        }
+          return o.sendOnly ? undefined : io.output.write(chunk);
+        });
         report.info(`${peer} hung up`);
       } catch (err) {
         report.info(`${peer}: ${reason(err)}`);
