@@ -105,10 +105,12 @@ export function openOutput(fd: number, stream: Writable): Output {
       if (stream.writableLength > 0 || failures.has(stream)) return writeOut(stream, chunk);
       let done = 0;
       try {
-        while (done < chunk.length) done += writeSync(fd, chunk, done);
+        done = writeSync(fd, chunk);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EAGAIN") return Promise.reject(err);
       }
+      // A short write means the pipe is full: trying again now would only fail (an
+      // exception, 7 µs), so the rest waits in the stream for room.
       return done === chunk.length ? undefined : writeOut(stream, chunk.subarray(done));
     },
   };
