@@ -216,8 +216,11 @@ export class StreamConn {
   /** Bytes from the kernel (`owner`: the pool buffer they lie in): to a waiting reader, else into the queue. */
   readonly #arrived = (chunk: Buffer, owner: Buffer | null = null): void => {
     if (this.#poolWanted) this.#startPool(); // for the reads after this one
-    if (this.#relay !== null) {
-      this.#relayChunk(this.#relay, chunk, owner);
+    const relay = this.#relay;
+    if (relay !== null) {
+      // A chunk that comes while dest still holds one waits its turn in the queue.
+      if (relay.pending > 0 || this.#queued > 0) this.#enqueue(chunk, owner);
+      else this.#relayChunk(relay, chunk, owner);
       return;
     }
     const reader = this.#reader;
@@ -229,12 +232,16 @@ export class StreamConn {
       if (this.#waiters.size > 0) this.#wake();
       return;
     }
+    this.#enqueue(chunk, owner);
+    this.#wake();
+  };
+
+  #enqueue(chunk: Buffer, owner: Buffer | null): void {
     this.#queue.push(chunk);
     this.#owners.push(owner);
     this.#queued += chunk.length;
     if (this.#queued >= QUEUE_LIMIT) this.#sock.pause();
-    this.#wake();
-  };
+  }
 
   /**
    * `view` as a reader gets it: as it is, unless it lies in the read pool (`owner`), whose
@@ -283,12 +290,7 @@ export class StreamConn {
       const relay: Relay = { sink, dest: conn, end, bytes: 0, pending: 0, resolve, reject };
       this.#relay = relay;
       if (!this.#poolTried) this.#poolWanted = true;
-      // What was received before goes first (unless reading was shut down: then it is gone).
-      while (this.#relay === relay && !this.#readShut && this.#queue.length > 0) {
-        const chunk = this.#queue.shift() as Buffer;
-        this.#queued -= chunk.length;
-        this.#relayChunk(relay, chunk, this.#owners.shift() ?? null);
-      }
+      this.#relayQueued(relay); // what was received before goes first
       if (conn) {
         // dest failing ends the call even while nothing arrives here.
         const watch = (): void => {
@@ -302,6 +304,18 @@ export class StreamConn {
       else this.#resumeIfRoom();
       this.#relayCheck(relay);
     });
+  }
+
+  /**
+   * Relays queued chunks in order while dest holds none (a sink is never handed a chunk
+   * before it is done with the last). After shutdown(SHUT_RD) queued bytes are gone.
+   */
+  #relayQueued(relay: Relay): void {
+    while (this.#relay === relay && relay.pending === 0 && !this.#readShut && this.#queue.length > 0) {
+      const chunk = this.#queue.shift() as Buffer;
+      this.#queued -= chunk.length;
+      this.#relayChunk(relay, chunk, this.#owners.shift() ?? null);
+    }
   }
 
   /** A forward's write into this connection: nothing once the kernel took the bytes, else a promise. */
@@ -331,6 +345,7 @@ export class StreamConn {
       () => {
         relay.pending--;
         this.#pool?.dequeued(owner);
+        this.#relayQueued(relay);
         this.#resumeIfRoom();
         this.#relayCheck(relay);
       },
@@ -351,6 +366,7 @@ export class StreamConn {
       return;
     }
     if (!(this.#readShut || this.#eof || this.#sock.destroyed) || relay.pending > 0) return;
+    if (this.#queue.length > 0 && !this.#readShut) return; // still to relay
     this.#relay = null;
     if (relay.end) relay.dest?.shutdownWrite();
     relay.resolve(relay.bytes);

@@ -366,6 +366,40 @@ for (const t of TRANSPORTS) {
       for (const s of [a, b, c, d, f]) await s.close();
     });
 
+    test("forward to a function: never handed a chunk before it is done with the last, queued ones included", async () => {
+      const [a, b] = await pair(t);
+      const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+      const data = random(400_000);
+      // Small pieces a turn apart, and b reading (a peek) before forward starts: several
+      // chunks wait in b's queue when forward begins.
+      const early = b.recv(1, socket.MSG_PEEK);
+      for (let at = 0; at < 100_000; at += 10_000) {
+        await a.sendall(data.subarray(at, at + 10_000));
+        await turn();
+      }
+      await within(early, 5000, "the first bytes");
+      const hash = createHash("sha256");
+      let busy = false;
+      let overlaps = 0;
+      const relaying = b.forward((chunk) => {
+        if (busy) overlaps++;
+        busy = true;
+        return turn().then(() => {
+          hash.update(chunk);
+          busy = false;
+        });
+      });
+      for (let at = 100_000; at < data.length; at += 10_000) {
+        await a.sendall(data.subarray(at, at + 10_000));
+        await turn();
+      }
+      await a.close();
+      assert.equal(await within(relaying, 10_000, "forward"), data.length);
+      assert.equal(overlaps, 0, "the function was called while a chunk of it was pending");
+      assert.equal(hash.digest("hex"), sha256(data));
+      await b.close();
+    });
+
     test("forward: reads meanwhile fail with EBUSY, end: false leaves dest open, a reset rejects", async () => {
       const [a, b] = await pair(t);
       const [c, d] = await pair(t);
