@@ -266,7 +266,7 @@ const ECHO_SERVERS = [
 /** The same echo on the library as a recv/sendall loop, as a Python program would write it. */
 const HOTLINE_LOOP = {
   name: "hotline loop",
-  start: () => new Proc(NODE, [`${ROOT}build/bench/servers/hotline-loop-echo.js`], 600_000),
+  start: () => new Proc(NODE, [`${ROOT}build/bench/servers/hotline-echo.js`, "127.0.0.1", "loop"], 600_000),
 };
 
 /** Only under load: plain node:net with one promise per read and per write, the ceiling of the API's shape. */

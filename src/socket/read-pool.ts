@@ -100,9 +100,9 @@ type Handle = { useUserBuffer?: (buffer: Uint8Array) => void };
 
 /**
  * From now on `sock` reads into buffers from `pool`, and every read goes to `arrived` as a
- * view of one of them, with that buffer (its owner). Reading pauses when the pool is down to its last free buffer; the
- * caller resumes it when buffers come back. Returns false (and changes nothing) when Node
- * lacks the internals this needs.
+ * view of one of them, with that buffer (its owner). Reading pauses when the pool is down
+ * to its last free buffer; the caller resumes it when buffers come back. Returns false
+ * (and changes nothing) when Node lacks the internals this needs.
  */
 export function useReadPool(sock: NetSocket, pool: ReadPool, arrived: (chunk: Buffer, owner: Buffer) => void): boolean {
   const f = onReadFields();

@@ -51,7 +51,7 @@ import { DatagramSocket } from "./datagram.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
-import { asResult, StreamConn } from "./stream-conn.js";
+import { asResult, type Sink, StreamConn } from "./stream-conn.js";
 import { StreamListener } from "./stream-listener.js";
 import { Deadline, race, until } from "./wait.js";
 
@@ -405,12 +405,9 @@ export class Socket {
    * first error of either socket or the function; other reads of this socket fail with
    * EBUSY while it runs. Timeouts do not apply.
    */
-  forward(
-    dest: Socket | ((chunk: Buffer) => PromiseLike<void> | undefined),
-    { end = true }: { end?: boolean } = {},
-  ): Promise<number> {
+  forward(dest: Socket | Sink, { end = true }: { end?: boolean } = {}): Promise<number> {
     const from = this.#state;
-    let to: StreamConn | ((chunk: Buffer) => PromiseLike<void> | undefined);
+    let to: StreamConn | Sink;
     if (typeof dest === "function") to = dest;
     else if (dest instanceof Socket) {
       const state = dest.#state;
