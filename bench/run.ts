@@ -21,7 +21,7 @@ import * as socket from "hotline";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}build/bench-bin/hotbench`;
-const HOTLINE = `${ROOT}build/src/cli/main.js`;
+const HOTLINE = `${ROOT}build/hotline.js`;
 const NODE = process.execPath;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PIPE_BYTES = 2 * 1024 ** 3;

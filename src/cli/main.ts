@@ -3,23 +3,15 @@
  * The hotline command. The only file that touches the process: arguments, environment,
  * standard streams, signals and the exit code. Everything else is run(options, io).
  */
-import { readFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import { parseArgs, UsageError } from "./args.js";
 import { USAGE_HINT } from "./help.js";
 import { type Io, openInput, openOutput, watchOutput } from "./io.js";
 import { run } from "./run.js";
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
+/** The package's version, written in when the command is bundled (scripts/bundle.ts). */
+declare const HOTLINE_VERSION: string | undefined;
+const version = typeof HOTLINE_VERSION === "string" ? HOTLINE_VERSION : "unknown";
 
 /** process.stdin, created on first use only: pipe mode may read the descriptor itself. */
 let stdinCreated = false;
@@ -63,7 +55,7 @@ async function main(): Promise<number> {
     interrupt: interrupt.signal,
   };
   try {
-    return await run(options, io, version());
+    return await run(options, io, version);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`hotline: unexpected error: ${message}\n`);

@@ -183,7 +183,7 @@ describe("timeouts", () => {
 describe("npm start", () => {
   test("npm start is hotline listen on the seed's 127.0.0.1:8990", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    assert.equal(pkg.scripts.start, "node build/src/cli/main.js listen");
+    assert.equal(pkg.scripts.start, "node build/hotline.js listen");
   });
 
   test("hotline listen with no address answers the seed's client on 127.0.0.1:8990", async (t) => {

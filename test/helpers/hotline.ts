@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import { Child } from "./child.js";
 import { BUILD } from "./paths.js";
 
-export const HOTLINE = `${BUILD}src/cli/main.js`;
+/** The command as npm installs it: the bundle (scripts/bundle.ts). */
+export const HOTLINE = `${BUILD}hotline.js`;
 
 type ChildOptions = ConstructorParameters<typeof Child>[2];
 
