@@ -116,8 +116,16 @@ export function openOutput(fd: number, stream: Writable): Output {
   };
 }
 
-/** One read from stdin: as large as Node's stream chunks, which measured best for files. */
-const CHUNK = 64 * 1024;
+/**
+ * One read from a file on stdin, and so one send. Larger sends cost the kernel far less
+ * on loopback (fewer pushes, fewer wakeups of the receiver): 2 GiB from a file, the
+ * sender's system time fell from 1.19 to 0.78 s and GB/s rose by a quarter going from
+ * 64 KiB to 256 KiB; 512 KiB and 1 MiB measured the same as 256.
+ */
+const FILE_CHUNK = 256 * 1024;
+
+/** One read from a pipe on stdin: a pipe holds 64 KiB (Linux's default), so no more comes. */
+const PIPE_CHUNK = 64 * 1024;
 
 /** Buffers a pipe on stdin cycles through: one being filled, the rest queued or held. */
 const PIPE_BUFFERS = 4;
@@ -169,9 +177,9 @@ function fileInput(fd: number): Input {
   let closed = false;
   return {
     async *[Symbol.asyncIterator]() {
-      const buffer = Buffer.allocUnsafeSlow(CHUNK);
+      const buffer = Buffer.allocUnsafeSlow(FILE_CHUNK);
       while (!closed) {
-        const n = readSync(fd, buffer, 0, CHUNK, null);
+        const n = readSync(fd, buffer, 0, FILE_CHUNK, null);
         if (n === 0) return;
         yield buffer.subarray(0, n);
       }
@@ -196,7 +204,7 @@ function pipeInput(fd: number): Input {
   };
 
   function readPipe(): AsyncIterableIterator<Buffer> {
-    const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK));
+    const free: Buffer[] = Array.from({ length: PIPE_BUFFERS }, () => Buffer.allocUnsafeSlow(PIPE_CHUNK));
     const filled: [Buffer, number][] = [];
     let held: Buffer | null = null; // behind the chunk the consumer has now
     let ended = false;

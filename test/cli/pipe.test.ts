@@ -305,13 +305,13 @@ describe("pipe mode over UDP", () => {
 
   test("from a file: every read cut into datagrams of at most 65,507 bytes, each intact", async () => {
     const dir = tempDir();
-    const data = random(100_000); // two reads of stdin: 65,536 and 34,464 bytes
+    const data = random(100_000); // one read of a file on stdin (256 KiB at a time)
     writeFileSync(join(dir, "file"), data);
-    const receiver = python(UDP_PEER, ["recv", "127.0.0.1:0", "3"]);
+    const receiver = python(UDP_PEER, ["recv", "127.0.0.1:0", "2"]);
     const [, port = ""] = await receiver.line(/^ready (\d+)$/m);
     const client = bash(`${hl} -u 127.0.0.1 ${port} < ${q(join(dir, "file"))}`);
     assert.equal((await client.done()).code, 0);
-    const cuts = [data.subarray(0, 65507), data.subarray(65507, 65536), data.subarray(65536)];
+    const cuts = [data.subarray(0, 65507), data.subarray(65507)];
     const expected = cuts.map((d) => `datagram ${d.length} ${sha256(d)}\n`).join("");
     assert.equal((await receiver.done()).stdout.toString().replace(/^ready \d+\n/, ""), expected);
   });
