@@ -6,7 +6,8 @@
 import { isatty } from "node:tty";
 import { parseArgs, UsageError } from "./args.js";
 import { USAGE_HINT } from "./help.js";
-import { type Io, openInput, openOutput, watchOutput } from "./io.js";
+import { type Input, type Io, openInput, openOutput, watchOutput } from "./io.js";
+import { MAX_DATAGRAM } from "./modes/udp.js";
 import { run } from "./run.js";
 
 /** The package's version, written in when the command is bundled (scripts/bundle.ts). */
@@ -23,7 +24,8 @@ function stdin(): NodeJS.ReadStream {
   return process.stdin;
 }
 
-const input = openInput(0, stdin);
+/** stdin for pipe mode, opened once the options say how to read it. */
+let input: Input | null = null;
 
 async function main(): Promise<number> {
   watchOutput(process.stdout);
@@ -36,6 +38,8 @@ async function main(): Promise<number> {
     process.stderr.write(`hotline: ${err.message}\n${USAGE_HINT}\n`);
     return 2;
   }
+  // UDP reads one datagram's worth at a time, so each read of stdin is one datagram.
+  input = openInput(0, stdin, options.udp ? MAX_DATAGRAM : undefined);
   const interrupt = new AbortController();
   const onSignal = (): void => {
     if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
@@ -71,7 +75,7 @@ main().then(
   (code) => {
     process.exitCode = code;
     // Stop reading stdin so the process can end; stdout drains before exit.
-    input.close();
+    input?.close();
     if (stdinCreated) process.stdin.destroy();
   },
   (err: unknown) => {

@@ -96,7 +96,7 @@ describe("pipe mode: the end of a call", () => {
 
   test("stdin a file already partly read: sending starts at its offset, up to an odd-sized end", async () => {
     const dir = tempDir();
-    const data = random(3 * 64 * 1024 + 12_345); // a short last read
+    const data = random(2 * 256 * 1024 + 12_345); // two full reads and a short last one
     writeFileSync(join(dir, "file"), data);
     const server = bash(`${hl} -l 127.0.0.1 0 < /dev/null > ${q(join(dir, "out"))}`);
     const port = await listening(server);
@@ -303,15 +303,15 @@ describe("pipe mode over UDP", () => {
     assert.match((await receiver.done()).stdout.toString(), new RegExp(`datagram 60000 ${sha256(payload)}`));
   });
 
-  test("from a file: every read cut into datagrams of at most 65,507 bytes, each intact", async () => {
+  test("from a file: one datagram per read of at most 65,507 bytes, each intact", async () => {
     const dir = tempDir();
-    const data = random(100_000); // one read of a file on stdin (256 KiB at a time)
+    const data = random(150_000); // read 65,507 bytes at a time: one datagram per read
     writeFileSync(join(dir, "file"), data);
-    const receiver = python(UDP_PEER, ["recv", "127.0.0.1:0", "2"]);
+    const receiver = python(UDP_PEER, ["recv", "127.0.0.1:0", "3"]);
     const [, port = ""] = await receiver.line(/^ready (\d+)$/m);
     const client = bash(`${hl} -u 127.0.0.1 ${port} < ${q(join(dir, "file"))}`);
     assert.equal((await client.done()).code, 0);
-    const cuts = [data.subarray(0, 65507), data.subarray(65507)];
+    const cuts = [data.subarray(0, 65507), data.subarray(65507, 131014), data.subarray(131014)];
     const expected = cuts.map((d) => `datagram ${d.length} ${sha256(d)}\n`).join("");
     assert.equal((await receiver.done()).stdout.toString().replace(/^ready \d+\n/, ""), expected);
   });

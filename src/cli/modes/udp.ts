@@ -16,7 +16,8 @@ import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../session-log.js";
 
-const MAX_DATAGRAM = 65507;
+/** The most one UDP datagram over IPv4 carries: 65,535 less the IP and UDP headers. */
+export const MAX_DATAGRAM = 65507;
 
 /** Runs a UDP session on `sock` (connected when dialling, bound when listening). */
 export async function udpSession(
