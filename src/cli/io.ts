@@ -117,10 +117,11 @@ export function openOutput(fd: number, stream: Writable): Output {
 }
 
 /**
- * One read from a file on stdin, and so one send. Larger sends cost the kernel far less
- * on loopback (fewer pushes, fewer wakeups of the receiver): 2 GiB from a file, the
- * sender's system time fell from 1.19 to 0.78 s and GB/s rose by a quarter going from
- * 64 KiB to 256 KiB; 512 KiB and 1 MiB measured the same as 256.
+ * One read from a file on stdin, and so one send. Larger sends cost the loopback kernel
+ * far less: hotline → hotline, 2 GiB from a file, the sender's system time fell from
+ * 1.0–1.2 to 0.73–0.78 s and GB/s rose by about a quarter going from 64 KiB to 256 KiB;
+ * 512 KiB and 1 MiB measured the same as 256. Into ncat, which reads 8 KiB at a time, it
+ * is a little slower (docs/benchmarks.md).
  */
 const FILE_CHUNK = 256 * 1024;
 
