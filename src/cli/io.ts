@@ -241,16 +241,14 @@ function pipeInput(fd: number, size: number): Input {
     // Node documents `onread` for the Socket constructor; the @types/node we use lists it for connect() only.
     const input = new Socket(options);
     sock = input;
-    input.on("end", () => {
+    const finished = (): void => {
       ended = true;
       changed();
-    });
+    };
+    input.on("end", finished);
+    input.on("close", finished);
     input.on("error", (err) => {
       failure = err;
-      changed();
-    });
-    input.on("close", () => {
-      ended = true;
       changed();
     });
     input.resume(); // flowing, so the end of input is reported as 'end'

@@ -380,10 +380,11 @@ export class Socket {
    * (send it, write it, hash it) before the loop goes on, or copy it.
    */
   chunks(size = 65536, { reuse = false }: { reuse?: boolean } = {}): AsyncIterableIterator<Buffer> {
+    const sizeOk = Number.isInteger(size) && size > 0; // else recv() says what is wrong
     const iterator: AsyncIterableIterator<Buffer> = {
       next: () => {
         const state = this.#state; // the hot path, as in recv: straight to the connection
-        if (state.kind === "connected" && Number.isInteger(size) && size > 0) {
+        if (sizeOk && state.kind === "connected") {
           return state.conn.next(size, this.#deadline(), reuse);
         }
         return this.recv(size).then(asResult);
