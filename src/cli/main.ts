@@ -4,8 +4,8 @@
  * standard streams, signals and the exit code. Everything else is run(options, io).
  */
 import { isatty } from "node:tty";
-import { parseArgs, UsageError } from "./args.js";
-import { USAGE_HINT } from "./help.js";
+import { parseArgs, UsageError } from "./options/parse.js";
+import { USAGE_HINT } from "./options/help.js";
 import { type Input, type Io, openInput, openOutput, watchOutput } from "./io.js";
 import { MAX_DATAGRAM } from "./modes/udp.js";
 import { run } from "./run.js";

@@ -2,18 +2,18 @@
  * run(options, io) -> exit code: the whole program but for the process itself. Modes
  * report failures by throwing Failure; this is where they become a line and a code.
  */
-import type { Options } from "./args.js";
-import { dial } from "./dial.js";
-import { helpText } from "./help.js";
+import type { Options } from "./options/parse.js";
+import { dial } from "./reach/dial.js";
+import { helpText } from "./options/help.js";
 import { Failure, type Io, write } from "./io.js";
 import { listen } from "./modes/listen.js";
-import { lookup } from "./modes/lookup.js";
+import { lookup } from "./commands/lookup.js";
 import { pipeCall } from "./modes/pipe.js";
-import { probe } from "./modes/probe.js";
-import { Talk } from "./modes/talk.js";
+import { probe } from "./commands/probe.js";
+import { Talk } from "./endpoints/terminal.js";
 import { udpListen, udpSession } from "./modes/udp.js";
 import { Reporter } from "./report.js";
-import { SessionLog } from "./session-log.js";
+import { SessionLog } from "./call/session-log.js";
 
 export async function run(o: Options, io: Io, version: string): Promise<number> {
   const report = new Reporter(io.stderr, o.verbose);

@@ -1,7 +1,7 @@
 /** The command line: both grammars, ncat's option spellings, and every bad input refused. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseArgs, portList, time, UsageError } from "../../src/cli/args.js";
+import { parseArgs, portList, time, UsageError } from "../../src/cli/options/parse.js";
 
 test("the seed's way: listen and connect default to 127.0.0.1 8990", () => {
   const l = parseArgs(["listen"]);

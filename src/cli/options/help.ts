@@ -1,5 +1,5 @@
 /** The help texts: short, complete, and in the words of ncat where ncat has the option. */
-import type { Command } from "./args.js";
+import type { Command } from "./parse.js";
 
 const OPTIONS = `Options (ncat's names; times take ms, s, m or h, seconds by default):
   -l, --listen            answer instead of dial (hotline -l 8990)

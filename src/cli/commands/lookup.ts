@@ -4,7 +4,7 @@
  * the fully qualified name.
  */
 import { AF_INET6, AF_UNSPEC, getaddrinfo, getfqdn, gethostbyname, SOCK_STREAM } from "../../index.js";
-import type { Options } from "../args.js";
+import type { Options } from "../options/parse.js";
 import { Failure, type Io, write } from "../io.js";
 import { reason } from "../report.js";
 

@@ -11,7 +11,7 @@
  * checked here, before Node sees it; a mistake is a UsageError (exit 2).
  */
 import { isIP } from "node:net";
-import { parsePort, UNIX_PATH_MAX } from "../index.js";
+import { parsePort, UNIX_PATH_MAX } from "../../index.js";
 
 export type Command = "listen" | "connect" | "probe" | "lookup" | "help" | "version";
 

@@ -13,7 +13,7 @@ import {
   SOCK_STREAM,
   socket,
 } from "../../index.js";
-import type { Options } from "../args.js";
+import type { Options } from "../options/parse.js";
 import { Failure, type Io, write } from "../io.js";
 import { type Reporter, reason } from "../report.js";
 

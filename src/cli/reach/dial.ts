@@ -19,10 +19,10 @@ import {
   SOCK_STREAM,
   type Socket,
   socket,
-} from "../index.js";
-import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "./args.js";
-import { Failure } from "./io.js";
-import { type Reporter, reason } from "./report.js";
+} from "../../index.js";
+import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/parse.js";
+import { Failure } from "../io.js";
+import { type Reporter, reason } from "../report.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
 export function transport(o: Options): string {

@@ -4,8 +4,8 @@
  * what was received. Files are written synchronously so the log is complete at exit.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { HexDumper } from "../index.js";
-import { Failure } from "./io.js";
+import { HexDumper } from "../../index.js";
+import { Failure } from "../io.js";
 
 export class SessionLog {
   readonly #raw: number | null;
