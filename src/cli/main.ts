@@ -4,10 +4,10 @@
  * standard streams, signals and the exit code. Everything else is run(options, io).
  */
 import { isatty } from "node:tty";
-import { parseArgs, UsageError } from "./options/parse.js";
-import { USAGE_HINT } from "./options/help.js";
 import { type Input, type Io, openInput, openOutput, watchOutput } from "./io.js";
 import { MAX_DATAGRAM } from "./modes/udp.js";
+import { USAGE_HINT } from "./options/help.js";
+import { parseArgs, UsageError } from "./options/parse.js";
 import { run } from "./run.js";
 
 /** The package's version, written in when the command is bundled (scripts/bundle.ts). */

@@ -2,18 +2,19 @@
  * run(options, io) -> exit code: the whole program but for the process itself. Modes
  * report failures by throwing Failure; this is where they become a line and a code.
  */
-import type { Options } from "./options/parse.js";
-import { dial } from "./reach/dial.js";
-import { helpText } from "./options/help.js";
-import { Failure, type Io, write } from "./io.js";
-import { listen } from "./modes/listen.js";
+
+import { SessionLog } from "./call/session-log.js";
 import { lookup } from "./commands/lookup.js";
-import { pipeCall } from "./modes/pipe.js";
 import { probe } from "./commands/probe.js";
 import { Talk } from "./endpoints/terminal.js";
+import { Failure, type Io, write } from "./io.js";
+import { listen } from "./modes/listen.js";
+import { pipeCall } from "./modes/pipe.js";
 import { udpListen, udpSession } from "./modes/udp.js";
+import { helpText } from "./options/help.js";
+import type { Options } from "./options/parse.js";
+import { dial } from "./reach/dial.js";
 import { Reporter } from "./report.js";
-import { SessionLog } from "./call/session-log.js";
 
 export async function run(o: Options, io: Io, version: string): Promise<number> {
   const report = new Reporter(io.stderr, o.verbose);

@@ -4,8 +4,8 @@
  * the fully qualified name.
  */
 import { AF_INET6, AF_UNSPEC, getaddrinfo, getfqdn, gethostbyname, SOCK_STREAM } from "../../index.js";
-import type { Options } from "../options/parse.js";
 import { Failure, type Io, write } from "../io.js";
+import type { Options } from "../options/parse.js";
 import { reason } from "../report.js";
 
 export async function lookup(o: Options, io: Io): Promise<number> {

@@ -13,8 +13,8 @@ import {
   SOCK_STREAM,
   socket,
 } from "../../index.js";
-import type { Options } from "../options/parse.js";
 import { Failure, type Io, write } from "../io.js";
+import type { Options } from "../options/parse.js";
 import { type Reporter, reason } from "../report.js";
 
 const PARALLEL = 64;

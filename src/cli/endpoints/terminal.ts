@@ -16,12 +16,12 @@
 import { createInterface, type Interface } from "node:readline";
 import { StringDecoder } from "node:string_decoder";
 import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket } from "../../index.js";
-import type { Options } from "../options/parse.js";
-import { deferred } from "../deferred.js";
 import { IdleClock } from "../call/idle.js";
-import type { Io } from "../io.js";
-import { reason } from "../report.js";
 import type { SessionLog } from "../call/session-log.js";
+import { deferred } from "../deferred.js";
+import type { Io } from "../io.js";
+import type { Options } from "../options/parse.js";
+import { reason } from "../report.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;

@@ -5,14 +5,14 @@
  * caller leaves.
  */
 import { type Address, formatAddress, SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
-import type { Options } from "../options/parse.js";
-import { deferred } from "../deferred.js";
-import { bindListener } from "../reach/dial.js";
-import { Failure, type Io } from "../io.js";
-import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../call/session-log.js";
-import { pipeCall } from "./pipe.js";
+import { deferred } from "../deferred.js";
 import { Talk } from "../endpoints/terminal.js";
+import { Failure, type Io } from "../io.js";
+import type { Options } from "../options/parse.js";
+import { bindListener } from "../reach/dial.js";
+import { type Reporter, reason } from "../report.js";
+import { pipeCall } from "./pipe.js";
 
 export async function listen(o: Options, io: Io, log: SessionLog, report: Reporter, talk: boolean): Promise<number> {
   const { sock: listener, where } = await bindListener(o, report);

@@ -10,12 +10,12 @@
  *   out, then exit 1 with a line that counts the input not sent.
  */
 import { CrlfEncoder, OSError, SHUT_WR, type Socket } from "../../index.js";
-import type { Options } from "../options/parse.js";
-import { deferred } from "../deferred.js";
 import { IdleClock } from "../call/idle.js";
-import { Failure, type Io } from "../io.js";
-import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../call/session-log.js";
+import { deferred } from "../deferred.js";
+import { Failure, type Io } from "../io.js";
+import type { Options } from "../options/parse.js";
+import { type Reporter, reason } from "../report.js";
 
 export interface Call {
   sock: Socket;

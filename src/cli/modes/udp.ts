@@ -8,13 +8,13 @@
  */
 import type { Address, Socket } from "../../index.js";
 import { formatAddress } from "../../index.js";
-import type { Options } from "../options/parse.js";
-import { deferred } from "../deferred.js";
-import { bindListener } from "../reach/dial.js";
 import { IdleClock } from "../call/idle.js";
-import { Failure, type Io, write } from "../io.js";
-import { type Reporter, reason } from "../report.js";
 import type { SessionLog } from "../call/session-log.js";
+import { deferred } from "../deferred.js";
+import { Failure, type Io, write } from "../io.js";
+import type { Options } from "../options/parse.js";
+import { bindListener } from "../reach/dial.js";
+import { type Reporter, reason } from "../report.js";
 
 /** The most one UDP datagram over IPv4 carries: 65,535 less the IP and UDP headers. */
 export const MAX_DATAGRAM = 65507;

@@ -20,8 +20,8 @@ import {
   type Socket,
   socket,
 } from "../../index.js";
-import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/parse.js";
 import { Failure } from "../io.js";
+import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/parse.js";
 import { type Reporter, reason } from "../report.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
