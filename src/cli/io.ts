@@ -3,7 +3,7 @@
  * they are terminals, plus the signal that the user interrupted. main.ts builds it from
  * `process`; tests can build it from anything.
  */
-import { fstatSync, readSync, writeSync } from "node:fs";
+import { fstatSync, readFileSync, readSync, writeSync } from "node:fs";
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { deferred } from "./deferred.js";
@@ -14,21 +14,32 @@ export interface Io {
   /** Whether stdin is a terminal, known without touching `stdin`. */
   stdinIsTTY: boolean;
   /** stdin as chunks of bytes, for pipe mode; a chunk may be reused once the next is taken (openInput()). */
-  input: AsyncIterable<Buffer>;
+  input: Input;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   /** stdout for bytes that must be written before their memory is reused (openOutput()). */
   output: Output;
-  stderr: Writable;
+  /**
+   * No more output: stdout ends and, once flushed, its descriptor is closed if it is a
+   * pipe or socket, so whatever reads it sees EOF while hotline still runs.
+   */
+  endOutput(): void;
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM. */
   interrupt: AbortSignal;
 }
 
-/** Thrown by a mode to end with a one-line message and an exit code. */
+/**
+ * Thrown to end with a one-line message and an exit code. A local failure (stdout or a
+ * log file cannot be written) ends every call, not only the one that hit it: going on
+ * would lose data in silence.
+ */
 export class Failure extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
+  readonly local: boolean;
+  constructor(message: string, exitCode = 1, { local = false }: { local?: boolean } = {}) {
     super(message);
     this.exitCode = exitCode;
+    this.local = local;
   }
 }
 
@@ -140,6 +151,8 @@ const PIPE_BUFFERS = 4;
 /** stdin for pipe mode: chunks of bytes, and a way to stop reading so the process can end. */
 export interface Input extends AsyncIterable<Buffer> {
   close(): void;
+  /** Bytes known to be left to read (a file: its size less what was read), or null when unknown. */
+  unread(): number | null;
 }
 
 /**
@@ -178,24 +191,44 @@ export function openInput(fd: number, stdin: () => Readable, readSize?: number):
       return stream[Symbol.asyncIterator]();
     },
     close: () => stream?.destroy(),
+    unread: () => null,
   };
 }
 
 function fileInput(fd: number, size: number): Input {
   let closed = false;
+  // What is left is the size less where reading starts (the shell may have read some
+  // already), which only /proc tells; without it the amount is unknown.
+  const start = fileOffset(fd);
+  let left = start === null ? null : Math.max(0, fstatSync(fd).size - start);
   return {
     async *[Symbol.asyncIterator]() {
       const buffer = Buffer.allocUnsafeSlow(size);
       while (!closed) {
         const n = readSync(fd, buffer, 0, size, null);
-        if (n === 0) return;
+        if (n === 0) {
+          left = 0;
+          return;
+        }
+        if (left !== null) left = Math.max(0, left - n);
         yield buffer.subarray(0, n);
       }
     },
     close: () => {
       closed = true;
     },
+    unread: () => left,
   };
+}
+
+/** A descriptor's file offset, from /proc/self/fdinfo (Linux); null where that is not there. */
+function fileOffset(fd: number): number | null {
+  try {
+    const pos = /^pos:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+    return pos ? Number(pos[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function pipeInput(fd: number, size: number): Input {
@@ -209,6 +242,7 @@ function pipeInput(fd: number, size: number): Input {
       return reading;
     },
     close: () => sock?.destroy(),
+    unread: () => null,
   };
 
   function readPipe(): AsyncIterableIterator<Buffer> {

@@ -3,16 +3,28 @@
  * The hotline command. The only file that touches the process: arguments, environment,
  * standard streams, signals and the exit code. Everything else is run(options, io).
  */
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { isatty } from "node:tty";
 import { type Input, type Io, openInput, openOutput, watchOutput } from "./io.js";
-import { MAX_DATAGRAM } from "./modes/udp.js";
 import { USAGE_HINT } from "./options/help.js";
 import { parseArgs, UsageError } from "./options/parse.js";
+import { MAX_DATAGRAM } from "./reach/line.js";
+import { debug } from "./report.js";
 import { run } from "./run.js";
 
 /** The package's version, written in when the command is bundled (scripts/bundle.ts). */
 declare const HOTLINE_VERSION: string | undefined;
 const version = typeof HOTLINE_VERSION === "string" ? HOTLINE_VERSION : "unknown";
+
+/**
+ * How long an ending program may wait for stdout to take what is still queued when the
+ * reader makes no progress at all, after giving up (an interrupt, a failure): then it
+ * leaves anyway. A reader that keeps reading is always waited for.
+ */
+const STALLED_OUTPUT_MS = 2000;
+
+/** The longest an interrupted program runs on: a -k listener's drain, then stalled stdout. */
+const SIGNAL_BACKSTOP_MS = 5000;
 
 /** process.stdin, created on first use only: pipe mode may read the descriptor itself. */
 let stdinCreated = false;
@@ -26,6 +38,10 @@ function stdin(): NodeJS.ReadStream {
 
 /** stdin for pipe mode, opened once the options say how to read it. */
 let input: Input | null = null;
+
+/** The exit code a signal means: 128 + its number, as a shell reports a process it killed. */
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+let signalCode = 0;
 
 async function main(): Promise<number> {
   watchOutput(process.stdout);
@@ -41,9 +57,13 @@ async function main(): Promise<number> {
   // UDP reads one datagram's worth at a time, so each read of stdin is one datagram.
   input = openInput(0, stdin, options.udp ? MAX_DATAGRAM : undefined);
   const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+  const onSignal = (signal: NodeJS.Signals): void => {
+    debug("%s received", signal);
+    if (interrupt.signal.aborted) process.exit(signalCode); // a second one: leave now
+    signalCode = SIGNAL_CODES[signal] ?? 130;
     interrupt.abort();
+    // A backstop: whatever the peers and readers do, the process ends within a bound.
+    setTimeout(() => process.exit(signalCode), SIGNAL_BACKSTOP_MS).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -55,11 +75,14 @@ async function main(): Promise<number> {
     input,
     stdout: process.stdout,
     output: openOutput(1, process.stdout),
+    endOutput,
     stderr: process.stderr,
     interrupt: interrupt.signal,
   };
   try {
-    return await run(options, io, version);
+    const code = await run(options, io, version);
+    // Topologies say 130 for any interrupt; SIGTERM is 143.
+    return code === 130 && signalCode !== 0 ? signalCode : code;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`hotline: unexpected error: ${message}\n`);
@@ -71,12 +94,63 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * Ends stdout and, once what was written is flushed, closes descriptor 1 if it is a pipe
+ * or socket, so the reader sees EOF now rather than when hotline exits (`hotline -l 9000
+ * | tar x` finishes while hotline still sends). Node never closes its stdio descriptors,
+ * so it is done here: /dev/null takes number 1 at once, so nothing opened later can land
+ * there and receive what was meant for stdout.
+ */
+let outputEnded = false;
+function endOutput(): void {
+  if (outputEnded) return;
+  outputEnded = true;
+  let closable = false;
+  try {
+    const stat = fstatSync(1);
+    closable = stat.isFIFO() || stat.isSocket();
+  } catch {
+    return;
+  }
+  process.stdout.end(() => {
+    if (!closable) return;
+    try {
+      closeSync(1);
+      const fd = openSync("/dev/null", "w");
+      if (fd !== 1) closeSync(fd); // 1 was taken in between: leave it to its new owner
+      debug("stdout closed after the peer's end of stream");
+    } catch {
+      // already closed: nothing to do
+    }
+  });
+}
+
+/**
+ * Leaves once the program is done even if stdout stopped taking data: when nothing more
+ * leaves the queue for STALLED_OUTPUT_MS, queued output is abandoned. Only after giving
+ * up; a normal end waits for every byte.
+ */
+function leaveIfOutputStalls(code: number): void {
+  let queued = process.stdout.writableLength;
+  const timer = setInterval(() => {
+    const now = process.stdout.writableLength;
+    if (now === 0 || now < queued) {
+      queued = now;
+      return;
+    }
+    process.stderr.write(`hotline: stdout takes nothing more; ${now} bytes not written\n`);
+    process.exit(code);
+  }, STALLED_OUTPUT_MS);
+  timer.unref();
+}
+
 main().then(
   (code) => {
     process.exitCode = code;
     // Stop reading stdin so the process can end; stdout drains before exit.
     input?.close();
     if (stdinCreated) process.stdin.destroy();
+    if (code !== 0) leaveIfOutputStalls(code);
   },
   (err: unknown) => {
     process.stderr.write(`hotline: ${String(err)}\n`);

@@ -3,7 +3,15 @@
  * library become the line users read: what failed, where, and the system's reason.
  */
 import type { Writable } from "node:stream";
+import { debuglog } from "node:util";
 import { OSError } from "../index.js";
+
+/**
+ * NODE_DEBUG=hotline: what the CLI decided and what happened to each connection (the
+ * mode chosen, connect attempts, accepts and refusals, timers firing, closes), beside
+ * what the library logs under the same name.
+ */
+export const debug = debuglog("hotline");
 
 export class Reporter {
   readonly #stderr: Writable;

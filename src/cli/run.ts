@@ -1,20 +1,28 @@
 /**
- * run(options, io) -> exit code: the whole program but for the process itself. Modes
- * report failures by throwing Failure; this is where they become a line and a code.
+ * run(options, io) -> exit code: the whole program but for the process itself. The
+ * command line is three choices joined by the call pipeline (call/):
+ *
+ * - how the connection is reached (reach/): dial, or listen; TCP, UDP, Unix;
+ * - what the local end is (endpoints/): stdin and stdout (pipe mode), or the terminal
+ *   (talk mode);
+ * - how calls are joined (topologies/): one call; one after another (--serial); many at
+ *   once (-k).
+ *
+ * Failures are thrown as Failure; this is where they become a line and a code.
  */
-
 import { SessionLog } from "./call/session-log.js";
 import { lookup } from "./commands/lookup.js";
 import { probe } from "./commands/probe.js";
-import { Talk } from "./endpoints/terminal.js";
 import { Failure, type Io, write } from "./io.js";
-import { listen } from "./modes/listen.js";
-import { pipeCall } from "./modes/pipe.js";
-import { udpListen, udpSession } from "./modes/udp.js";
 import { helpText } from "./options/help.js";
-import type { Options } from "./options/parse.js";
+import type { Options } from "./options/options.js";
 import { dial } from "./reach/dial.js";
-import { Reporter } from "./report.js";
+import { type Listener, listen } from "./reach/listen.js";
+import { debug, Reporter, reason } from "./report.js";
+import type { Context } from "./topologies/context.js";
+import { fanOut } from "./topologies/fan-out.js";
+import { oneCall } from "./topologies/one-call.js";
+import { serial } from "./topologies/serial.js";
 
 export async function run(o: Options, io: Io, version: string): Promise<number> {
   const report = new Reporter(io.stderr, o.verbose);
@@ -35,19 +43,26 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
         break;
     }
     log = new SessionLog(o.output, o.hexDump, o.appendOutput);
-    const talk = o.mode === "talk" || (o.mode === "auto" && io.stdinIsTTY && io.stdout.isTTY === true);
-    if (o.command === "listen") {
-      return o.udp ? await udpListen(o, io, log, report) : await listen(o, io, log, report, talk && !o.udp);
+    // A UDP listener has no conversation per caller: it always runs in pipe mode.
+    const talk =
+      !(o.udp && o.command === "listen") &&
+      (o.mode === "talk" || (o.mode === "auto" && io.stdinIsTTY && io.stdout.isTTY === true));
+    const ctx: Context = { o, io, log, report, talk };
+    debug("%s, %s mode", o.command, talk ? "talk" : "pipe");
+    if (o.command === "connect") return await oneCall(await dial(o, report), ctx, "connected to");
+    const listener = await listen(o, report);
+    report.say(`listening on ${listener.where}`);
+    try {
+      if (o.keepOpen) return await fanOut(listener, ctx);
+      if (o.serial) return await serial(listener, ctx);
+      const line = await firstCaller(listener, io);
+      if (line === null) return 130;
+      // One call: stop answering, as ncat does (a UDP sender's line needs the socket).
+      if (!o.udp) await listener.close();
+      return await oneCall(line, ctx, "call from");
+    } finally {
+      await listener.close();
     }
-    const { sock, peer } = await dial(o, report);
-    report.info(`connected to ${peer}`);
-    if (talk) {
-      const conversation = new Talk(io, o, log, false);
-      conversation.add(sock, peer, "connected to");
-      return await conversation.finished;
-    }
-    if (o.udp) return await udpSession(sock, true, o, io, log, report);
-    return await pipeCall({ sock, peer }, io, o, log, report);
   } catch (err) {
     if (err instanceof Failure) {
       report.say(err.message);
@@ -56,5 +71,20 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     throw err;
   } finally {
     log?.close();
+  }
+}
+
+/** The first caller, or null when interrupted first. */
+async function firstCaller(listener: Listener, io: Io): Promise<Awaited<ReturnType<Listener["next"]>>> {
+  const stop = (): void => {
+    listener.close();
+  };
+  io.interrupt.addEventListener("abort", stop, { once: true });
+  try {
+    return await listener.next();
+  } catch (err) {
+    throw new Failure(`accept: ${reason(err)}`);
+  } finally {
+    io.interrupt.removeEventListener("abort", stop);
   }
 }

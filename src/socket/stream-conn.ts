@@ -486,8 +486,13 @@ export class StreamConn {
     this.#readShut = true;
     this.#writeShut = true;
     this.#wake();
-    if (lingerSeconds === 0) sock.resetAndDestroy();
-    else if (!sock.destroyed) {
+    if (lingerSeconds === 0) {
+      // Node 20-24 cannot reset while its FIN is still queued (libuv refuses, and the
+      // handle is then never closed: the process spins at exit). Closing discards what
+      // is queued all the same; the kernel sends RST if unread data is left.
+      if (sock.writableEnded && !sock.writableFinished) sock.destroy();
+      else sock.resetAndDestroy();
+    } else if (!sock.destroyed) {
       sock.end();
       if (sock.writableFinished) sock.destroy();
       else sock.once("finish", () => sock.destroy());

@@ -24,7 +24,7 @@ test("ncat's way: -l PORT, clusters, -p as the listening port, long options with
   assert.deepEqual([c.keepOpen, c.maxConns, c.host, c.port], [true, 3, "127.0.0.1", 9000]);
   const d = parseArgs(["-w3", "-i", "500ms", "-q", "1", "example.org", "80"]);
   assert.deepEqual([d.wait, d.idle, d.quitAfterEof, d.host, d.port], [3000, 500, 1000, "example.org", 80]);
-  const e = parseArgs(["-vv", "-u", "-6", "-C", "-N", "--send-only", "::1", "53"]);
+  const e = parseArgs(["-vv", "-u", "-6", "-C", "--send-only", "::1", "53"]);
   assert.deepEqual([e.verbose, e.udp, e.family, e.crlf, e.sendOnly], [2, true, 6, true, true]);
   const f = parseArgs(["-lU", "/tmp/x.sock"]);
   assert.deepEqual([f.command, f.unix], ["listen", "/tmp/x.sock"]);
@@ -77,7 +77,6 @@ test("every bad input is a UsageError naming what is wrong", () => {
     [["-e", "/bin/sh", "-l", "9000"], /-e \(--exec\) is not offered/],
     [["-4", "-6", "host"], /cannot be combined/],
     [["--send-only", "--recv-only", "h", "1"], /cannot be combined/],
-    [["-k", "host", "1"], /-k applies to listening only/],
     [["-w"], /needs a value/],
     [["-w", "soon", "h", "1"], /invalid -w 'soon'/],
     [["-n", "example.org", "80"], /-n forbids name lookups/],

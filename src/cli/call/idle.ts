@@ -1,20 +1,24 @@
 /**
- * -i: a clock that fires once nothing has happened for a while. Modes call touch() on
+ * -i: a clock that fires once nothing has happened for a while. A call touches it on
  * every byte sent or received; one timer is re-armed lazily, not on every touch.
  */
+import { later } from "./timer.js";
+
 export class IdleClock {
   #last = performance.now();
-  #timer: NodeJS.Timeout | undefined;
+  #cancel: (() => void) | null = null;
 
   /** Starts watching when `ms` is set; `onIdle` runs once after `ms` without touch(). */
   constructor(ms: number | null, onIdle: () => void) {
     if (ms === null) return;
     const check = (): void => {
       const quiet = performance.now() - this.#last;
-      if (quiet >= ms) onIdle();
-      else this.#timer = setTimeout(check, ms - quiet);
+      if (quiet >= ms) {
+        this.#cancel = null;
+        onIdle();
+      } else this.#cancel = later(ms - quiet, check);
     };
-    this.#timer = setTimeout(check, ms);
+    this.#cancel = later(ms, check);
   }
 
   touch(): void {
@@ -22,6 +26,7 @@ export class IdleClock {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#cancel?.();
+    this.#cancel = null;
   }
 }

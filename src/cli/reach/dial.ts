@@ -1,6 +1,7 @@
 /**
  * Finding the other end: resolving, dialling each address in turn within -w, and binding
- * a listener, with every failure turned into one line and an exit code.
+ * a listener, with every failure turned into one line and an exit code. Dialling gives a
+ * Line (line.ts).
  */
 import { lstat, unlink } from "node:fs/promises";
 import {
@@ -11,6 +12,7 @@ import {
   AF_UNSPEC,
   AI_PASSIVE,
   formatAddress,
+  gaierror,
   getaddrinfo,
   IPPROTO_IPV6,
   IPV6_V6ONLY,
@@ -21,8 +23,9 @@ import {
   socket,
 } from "../../index.js";
 import { Failure } from "../io.js";
-import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/parse.js";
-import { type Reporter, reason } from "../report.js";
+import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/options.js";
+import { debug, type Reporter, reason } from "../report.js";
+import { datagramLine, type Line, streamLine } from "./line.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
 export function transport(o: Options): string {
@@ -45,7 +48,13 @@ async function bounded<T>(promise: Promise<T>, ms: number | null): Promise<T | n
 }
 
 /** Dials the target of `o`: each address the name gives, in turn, until one answers. */
-export async function dial(o: Options, report: Reporter): Promise<{ sock: Socket; peer: string }> {
+export async function dial(o: Options, report: Reporter): Promise<Line> {
+  const { sock, peer } = await reach(o, report);
+  debug("connected to %s (%s)", peer, transport(o));
+  return o.udp ? datagramLine(sock, peer) : streamLine(sock, peer, true);
+}
+
+async function reach(o: Options, report: Reporter): Promise<{ sock: Socket; peer: string }> {
   const started = performance.now();
   const left = (): number | null => (o.wait === null ? null : o.wait - (performance.now() - started));
   const type = o.udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -68,6 +77,9 @@ export async function dial(o: Options, report: Reporter): Promise<{ sock: Socket
   try {
     infos = await bounded(getaddrinfo(host, port, family, type), left());
   } catch (err) {
+    if (o.didYouMean !== null && err instanceof gaierror) {
+      throw new Failure(`unknown command '${host}' (did you mean ${o.didYouMean}?)`, 2);
+    }
     throw new Failure(`resolve ${host}: ${reason(err)}`, exitCodeOf(err));
   }
   if (infos === null) throw new Failure(`resolve ${host}: timed out after ${o.wait} ms (-w)`);
@@ -85,12 +97,14 @@ export async function dial(o: Options, report: Reporter): Promise<{ sock: Socket
         await sock.bind([o.source ?? (fam === AF_INET6 ? "::" : "0.0.0.0"), o.sourcePort ?? 0]);
       }
       report.info(`connecting to ${target} (${transport(o)})`, 2);
+      debug("connecting to %s (%s)", target, transport(o));
       await sock.connect(sockaddr);
       return { sock, peer: target };
     } catch (err) {
       await sock.close();
       if (err instanceof Failure) throw err;
       report.info(`connect ${transport(o)} ${target}: ${reason(err)}`);
+      debug("connect %s %s failed: %s", transport(o), target, reason(err));
       last = err;
     }
   }

@@ -1,0 +1,96 @@
+/**
+ * The values options and words take, checked before Node sees them: ports, hosts, times,
+ * counts, file names. Each returns the value or throws a UsageError naming what is wrong.
+ * Pure.
+ */
+import { isIP } from "node:net";
+import { parsePort } from "../../index.js";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The longest time an option takes: a year. Longer is surely a typo; chained timers hold it. */
+export const LONGEST_TIME_MS = 365 * 24 * 3_600_000;
+
+/** A port from the command line; 0 only where an ephemeral port is meant (listening). */
+export function port(text: string, what: string, zeroOk: boolean): number {
+  const p = parsePort(text);
+  if (p === undefined || (p === 0 && !zeroOk)) {
+    throw new UsageError(`invalid ${what} '${text}': a port is a decimal number from ${zeroOk ? 0 : 1} to 65535`);
+  }
+  return p;
+}
+
+/** A host: an address (IPv6 may be in brackets) or a name that could exist. */
+export function host(text: string, what: string): string {
+  if (text === "") throw new UsageError(`${what} is empty`);
+  let h = text;
+  if (h.startsWith("[") || h.endsWith("]")) {
+    if (!(h.startsWith("[") && h.endsWith("]")))
+      throw new UsageError(`malformed address '${text}': unbalanced brackets`);
+    h = h.slice(1, -1);
+    if (isIP(h) !== 6) throw new UsageError(`malformed IPv6 address '${text}'`);
+    return h;
+  }
+  if (isIP(h) !== 0) return h;
+  if (h.includes(":")) throw new UsageError(`malformed IPv6 address '${text}'`);
+  if (h.length > 253) throw new UsageError(`${what} is ${h.length} characters long; a host name has at most 253`);
+  const name = h.endsWith(".") ? h.slice(0, -1) : h;
+  if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*$/.test(name)) {
+    throw new UsageError(`invalid ${what} '${text.length > 60 ? `${text.slice(0, 60)}...` : text}'`);
+  }
+  return h;
+}
+
+/**
+ * A file or socket path. Node decodes argv as UTF-8 and puts U+FFFD where a byte is not
+ * valid, so the file opened would not be the one named: such a path is refused.
+ */
+export function path(text: string, what: string): string {
+  if (text === "") throw new UsageError(`${what} needs a file name`);
+  if (text.includes("\uFFFD")) {
+    throw new UsageError(`${what} '${text}' is not valid UTF-8 (or holds U+FFFD): hotline cannot name that file`);
+  }
+  return text;
+}
+
+/** A count: a positive decimal integer. */
+export function count(text: string, what: string): number {
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) === 0)
+    throw new UsageError(`invalid ${what} '${text}': a whole number from 1`);
+  return Number(text);
+}
+
+/**
+ * ncat's times: seconds by default, or with ms, s, m, h. Returns milliseconds, at least 1
+ * and at most a year: 0 could never work (ncat refuses it too), and times past Node's
+ * 24.8-day timers are held by chaining (call/timer.ts).
+ */
+export function time(text: string, what = "time"): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text);
+  if (!match) throw new UsageError(`invalid ${what} '${text}': use a number of seconds, or 500ms, 2s, 1m, 1h`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  const ms = Math.round(Number(match[1]) * scale);
+  if (ms < 1) throw new UsageError(`invalid ${what} '${text}': a time must be at least 1 ms`);
+  if (ms > LONGEST_TIME_MS) throw new UsageError(`invalid ${what} '${text}': at most a year (8760h)`);
+  return ms;
+}
+
+/** "20-25,80,8000-8100" to a list of ports, at most 65535 of them, in order, once each. */
+export function portList(spec: string): number[] {
+  const ports = new Set<number>();
+  for (const part of spec.split(",")) {
+    const range = /^([0-9]+)(?:-([0-9]+))?$/.exec(part);
+    if (!range) throw new UsageError(`invalid PORTS '${spec}': use a list like 20-25,80,8000-8100`);
+    const from = port(range[1] as string, "port", false);
+    const to = range[2] === undefined ? from : port(range[2], "port", false);
+    if (to < from) throw new UsageError(`invalid port range '${part}': ${from} is above ${to}`);
+    for (let p = from; p <= to; p++) ports.add(p);
+  }
+  return [...ports];
+}
+
+export function conflict(a: string, b: string): never {
+  throw new UsageError(`${a} and ${b} cannot be combined`);
+}

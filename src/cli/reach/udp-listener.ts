@@ -1,0 +1,135 @@
+/**
+ * A UDP listener: one bound socket, and a Line for each sender it hears from. Datagrams
+ * are handed to their sender's Line in arrival order; replies go back with sendto. UDP
+ * has no end of stream, so a sender's Line ends only when the call closes it (-i, -q,
+ * an interrupt) and a later datagram from it makes a new caller.
+ */
+import type { Address, Socket } from "../../index.js";
+import { deferred } from "../deferred.js";
+import { debug } from "../report.js";
+import { describe, type Line, MAX_DATAGRAM, type Sink } from "./line.js";
+import type { Listener } from "./listen.js";
+
+/** Datagrams kept for a sender whose call has not started receiving yet. */
+const EARLY_LIMIT = 64;
+
+export class UdpListener implements Listener {
+  readonly where: string;
+  readonly #sock: Socket;
+  readonly #onlyFirst: boolean;
+  readonly #senders = new Map<string, Sender>();
+  readonly #arrivals: Sender[] = [];
+  #wake: (() => void) | null = null;
+  #heard = false;
+  #closed = false;
+
+  constructor(sock: Socket, where: string, onlyFirst: boolean) {
+    this.#sock = sock;
+    this.where = where;
+    this.#onlyFirst = onlyFirst;
+    this.#read().catch(() => this.close());
+  }
+
+  async next(): Promise<Line | null> {
+    for (;;) {
+      const sender = this.#arrivals.shift();
+      if (sender) return sender;
+      if (this.#closed) return null;
+      const { promise, resolve } = deferred<void>();
+      this.#wake = resolve;
+      await promise;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const sender of this.#senders.values()) sender.end();
+    this.#signal();
+    return this.#sock.close();
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  async #read(): Promise<void> {
+    while (!this.#closed) {
+      const [data, from] = await this.#sock.recvfrom(65536);
+      if (!data || from === null) continue;
+      const key = describe(from);
+      let sender = this.#senders.get(key);
+      if (!sender) {
+        if (this.#onlyFirst && this.#heard) continue; // without -k only the first sender is heard
+        this.#heard = true;
+        sender = new Sender(this.#sock, from, key, () => this.#senders.delete(key));
+        this.#senders.set(key, sender);
+        this.#arrivals.push(sender);
+        debug("datagram from a new sender, %s", key);
+        this.#signal();
+      }
+      await sender.deliver(data);
+    }
+  }
+}
+
+/** One sender of a UDP listener, as a Line. */
+class Sender implements Line {
+  readonly peer: string;
+  readonly datagram = true;
+  readonly dialled = false;
+  readonly socket: Socket;
+  readonly #to: Address;
+  readonly #forget: () => void;
+  readonly #early: Buffer[] = [];
+  #sink: Sink | null = null;
+  #ended = deferred<void>();
+  #done = false;
+
+  constructor(sock: Socket, to: Address, peer: string, forget: () => void) {
+    this.socket = sock;
+    this.#to = to;
+    this.peer = peer;
+    this.#forget = forget;
+  }
+
+  /** A datagram from this sender; the promise holds the listener's reading back. */
+  deliver(data: Buffer): PromiseLike<void> | undefined {
+    if (this.#done) return undefined;
+    if (this.#sink) return this.#sink(data);
+    if (this.#early.length < EARLY_LIMIT) this.#early.push(data);
+    return undefined;
+  }
+
+  async receive(sink: Sink): Promise<void> {
+    this.#sink = sink;
+    for (let data = this.#early.shift(); data; data = this.#early.shift()) await sink(data);
+    return this.#ended.promise;
+  }
+
+  async send(chunk: Uint8Array): Promise<void> {
+    for (let at = 0; at < chunk.length; at += MAX_DATAGRAM) {
+      await this.socket.sendto(chunk.subarray(at, at + MAX_DATAGRAM), this.#to);
+    }
+  }
+
+  shutdown(): void {}
+
+  reset(): void {
+    this.end();
+  }
+
+  close(): Promise<void> {
+    this.end();
+    return Promise.resolve();
+  }
+
+  /** No more datagrams for this call: its receive() resolves, and the listener forgets it. */
+  end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#forget();
+    this.#ended.resolve();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * -k: many calls at once. Pipe mode: stdin goes to every caller on the line (broadcast.ts),
+ * what any caller says goes to stdout, and each caller is a call of its own through the
+ * pipeline (-C, -i, -o, -x, -q, --send-only ... apply per caller). Talk mode: one
+ * conversation with every caller (endpoints/terminal.ts).
+ *
+ * --max-conns N refuses the N+1th caller explicitly: reset at once in pipe mode; in talk
+ * mode a line that says the line is busy, then FIN. A slot frees when a caller leaves.
+ *
+ * The first interrupt stops answering and drains: every caller's input ends (FIN), and
+ * callers get DRAIN_MS to hang up; then the rest are reset. A second interrupt leaves at
+ * once (main.ts). A local failure (stdout or a log cannot be written) ends every call.
+ */
+import { Call } from "../call/call.js";
+import { pump } from "../call/pump.js";
+import { deferred } from "../deferred.js";
+import { stdioEnd } from "../endpoints/stdio.js";
+import { Talk } from "../endpoints/terminal.js";
+import { Failure } from "../io.js";
+import type { Line } from "../reach/line.js";
+import type { Listener } from "../reach/listen.js";
+import { debug, reason } from "../report.js";
+import { Broadcast } from "./broadcast.js";
+import type { Context } from "./context.js";
+
+/** How long callers have to hang up after an interrupt before they are reset. */
+export const DRAIN_MS = 2000;
+
+export async function fanOut(listener: Listener, ctx: Context): Promise<number> {
+  const { o, io, report } = ctx;
+  const stop = new AbortController();
+  const { promise: fatal, resolve: failed } = deferred<Failure>();
+  const running = new Set<Promise<void>>();
+  let active = 0;
+  const input = new Broadcast(io.input);
+  const conversation = ctx.talk ? new Talk(io, o, ctx.log, true) : null;
+
+  const take = async (line: Line): Promise<void> => {
+    if (conversation) {
+      await conversation.add(line.socket, line.peer, "on the line:");
+      return;
+    }
+    report.info(`call from ${line.peer} (${active} on the line)`);
+    const call = new Call(line, o, ctx.log, report, 2);
+    const share = input.join();
+    try {
+      await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);
+      report.info(`${line.peer} hung up`);
+    } catch (err) {
+      if (err instanceof Failure && err.local) failed(err);
+      else report.info(`${line.peer}: ${err instanceof Failure ? err.message : reason(err)}`);
+    } finally {
+      share.leave();
+    }
+  };
+
+  const refuse = async (line: Line): Promise<void> => {
+    const busy = `refused ${line.peer}: --max-conns ${o.maxConns} reached`;
+    debug(busy);
+    if (conversation) {
+      conversation.notice(busy);
+      // A person is calling: say why, rather than a bare reset.
+      await line
+        .send(Buffer.from(`hotline: the line is busy (${o.maxConns} callers); try again later\n`))
+        .catch(() => {});
+      await line.close();
+    } else {
+      report.say(busy);
+      line.reset();
+    }
+  };
+
+  const answering = (async (): Promise<void> => {
+    for (;;) {
+      let line: Line | null;
+      try {
+        line = await listener.next();
+      } catch (err) {
+        failed(new Failure(`accept: ${reason(err)}`));
+        return;
+      }
+      if (line === null) return;
+      if (o.maxConns !== null && active >= o.maxConns) {
+        await refuse(line);
+        continue;
+      }
+      active += 1;
+      const call = take(line).finally(() => {
+        active -= 1;
+        running.delete(call);
+      });
+      running.add(call);
+    }
+  })();
+
+  const interrupted = new Promise<number>((resolve) => {
+    if (io.interrupt.aborted) resolve(130);
+    io.interrupt.addEventListener("abort", () => resolve(130), { once: true });
+  });
+  const outcome = await Promise.race([interrupted, fatal, ...(conversation ? [conversation.finished] : [])]);
+  await listener.close();
+  await answering;
+  if (outcome instanceof Failure) {
+    stop.abort();
+    await Promise.allSettled(running);
+    throw outcome;
+  }
+  if (!conversation && running.size > 0) {
+    debug("draining %d calls for at most %d ms", running.size, DRAIN_MS);
+    input.end();
+    const timer = setTimeout(() => stop.abort(), DRAIN_MS);
+    await Promise.allSettled(running);
+    clearTimeout(timer);
+  }
+  return outcome;
+}

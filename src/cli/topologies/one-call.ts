@@ -1,0 +1,32 @@
+/**
+ * One call: the dialled line, or the one caller a plain listener answers (and each caller
+ * in turn with --serial). Talk mode hands it to the terminal; pipe mode pumps it to and
+ * from stdin and stdout, with the transfer meter where one is wanted.
+ */
+import { Call } from "../call/call.js";
+import { pump } from "../call/pump.js";
+import { stdioEnd } from "../endpoints/stdio.js";
+import { Talk } from "../endpoints/terminal.js";
+import type { Line } from "../reach/line.js";
+import { debug } from "../report.js";
+import type { Context } from "./context.js";
+import { meter } from "./meter.js";
+
+/** Runs one call to its end: the exit code, or a thrown Failure. */
+export async function oneCall(line: Line, ctx: Context, greeting: string): Promise<number> {
+  const { o, io, log, report } = ctx;
+  debug("%s mode with %s", ctx.talk ? "talk" : "pipe", line.peer);
+  if (ctx.talk) {
+    const conversation = new Talk(io, o, log, false);
+    conversation.add(line.socket, line.peer, greeting);
+    return await conversation.finished;
+  }
+  report.info(`${greeting} ${line.peer}`);
+  const call = new Call(line, o, log, report);
+  const stopMeter = meter(call, ctx);
+  try {
+    return await pump(call, stdioEnd(io), o, report, io.interrupt);
+  } finally {
+    stopMeter();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * --serial: one call after another, each to its end, as the seed's server loop answers;
+ * later callers wait in the backlog (listen(10)) until the line is free. A caller's
+ * failure is reported and the next is answered; an interrupt or a local failure (stdout,
+ * a log) ends the listener.
+ */
+import { Failure } from "../io.js";
+import type { Listener } from "../reach/listen.js";
+import { reason } from "../report.js";
+import type { Context } from "./context.js";
+import { oneCall } from "./one-call.js";
+
+export async function serial(listener: Listener, ctx: Context): Promise<number> {
+  const { io, report } = ctx;
+  const stop = (): void => {
+    listener.close();
+  };
+  io.interrupt.addEventListener("abort", stop, { once: true });
+  try {
+    for (;;) {
+      if (io.interrupt.aborted) return 130;
+      let line: Awaited<ReturnType<Listener["next"]>>;
+      try {
+        line = await listener.next();
+      } catch (err) {
+        throw new Failure(`accept: ${reason(err)}`);
+      }
+      if (line === null) return 130;
+      try {
+        const code = await oneCall(line, ctx, "call from");
+        if (code === 130) return 130;
+      } catch (err) {
+        if (!(err instanceof Failure) || err.local) throw err;
+        report.say(err.message);
+      }
+    }
+  } finally {
+    io.interrupt.removeEventListener("abort", stop);
+  }
+}
