@@ -86,6 +86,7 @@ const CODES: Record<string, Entry | undefined> = {
   ENOTDIR: e(20, "Not a directory", NotADirectoryError),
   EISDIR: e(21, "Is a directory", IsADirectoryError),
   EINVAL: e(22, "Invalid argument"),
+  ENFILE: e(23, "Too many open files in system"),
   EMFILE: e(24, "Too many open files"),
   ENOSPC: e(28, "No space left on device"),
   EPIPE: e(32, "Broken pipe", BrokenPipeError),

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { AddressInput } from "../address.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_STREAM } from "../constants.js";
 import { oserror } from "../errors.js";
-import { getdefaulttimeout } from "./defaults.js";
+import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { getaddrinfo } from "./resolve.js";
 import { Socket } from "./socket.js";
 
@@ -27,7 +27,8 @@ export async function createConnection(
   options: CreateConnectionOptions = {},
 ): Promise<Socket> {
   const [host, port] = address;
-  const timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
+  // Checked before any lookup, so a bad timeout is the caller's RangeError, not an attempt's failure.
+  const timeout = options.timeout === undefined ? getdefaulttimeout() : checkTimeout(options.timeout);
   const candidates = await getaddrinfo(host, port, AF_UNSPEC, SOCK_STREAM);
   let last: unknown = oserror("EADDRNOTAVAIL", `no address for ${host}`);
   for (const [family, type, proto, , sockaddr] of candidates) {

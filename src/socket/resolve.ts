@@ -52,6 +52,7 @@ export async function getaddrinfo(
   proto = 0,
   flags = 0,
 ): Promise<AddrInfo[]> {
+  checkArguments(host, port, [family, type, proto, flags]);
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw new gaierror("EAI_FAMILY");
   const types = TYPES.filter(([t, p]) => (type === 0 || t === type) && (proto === 0 || p === proto));
   if (types.length === 0) throw new gaierror("EAI_SOCKTYPE");
@@ -70,8 +71,41 @@ export async function getaddrinfo(
   return result;
 }
 
+/**
+ * getaddrinfo's arguments, checked as CPython checks them, so a mistake is a TypeError
+ * that names the argument rather than an engine error from deep inside ("host.split is
+ * not a function"). Python raises OSError for a port of the wrong type; here it is a
+ * TypeError, as every argument mistake in hotline is (docs/api.md).
+ */
+function checkArguments(host: unknown, port: unknown, numbers: readonly unknown[]): void {
+  if (host !== null && typeof host !== "string") {
+    throw new TypeError(`getaddrinfo() argument 1 must be string or null, not ${describe(host)}`);
+  }
+  const integer = typeof port === "number" && Number.isInteger(port);
+  if (port !== null && typeof port !== "string" && !integer) {
+    throw new TypeError(`getaddrinfo() argument 2: Int or String expected, not ${describe(port)}`);
+  }
+  numbers.forEach((value, i) => {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      const name = ["family", "type", "proto", "flags"][i];
+      throw new TypeError(`getaddrinfo() argument ${i + 3} (${name}) must be an integer, not ${describe(value)}`);
+    }
+  });
+}
+
+/** A value as an argument error names it: its type, and the number itself if it is one. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return `number ${value}`;
+  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
+  return Array.isArray(value) ? "an array" : typeof value;
+}
+
 /** The first IPv4 address of a name, as Python's gethostbyname. */
 export async function gethostbyname(name: string): Promise<string> {
+  if (typeof name !== "string") {
+    throw new TypeError(`gethostbyname() argument 1 must be string, not ${describe(name)}`);
+  }
   return resolveHost(AF_INET, name, Deadline.never);
 }
 
@@ -85,6 +119,7 @@ export function gethostname(): string {
  * lookup's name if it has a dot, else that name; the input itself if lookups fail.
  */
 export async function getfqdn(name = ""): Promise<string> {
+  if (typeof name !== "string") throw new TypeError(`getfqdn() argument 1 must be string, not ${describe(name)}`);
   let query = name.trim();
   if (query === "" || query === "0.0.0.0" || query === "::") query = hostname();
   try {

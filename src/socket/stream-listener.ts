@@ -5,7 +5,9 @@
  * accepted sockets wait paused (nothing is read) in a queue of at most `backlog`; one
  * more is reset at once, so the caller sees an explicit refusal instead of a silent hang.
  */
+import { stat } from "node:fs/promises";
 import { createServer, type ListenOptions, type Socket as NetSocket, type Server } from "node:net";
+import { dirname } from "node:path";
 import { debuglog } from "node:util";
 import { SOMAXCONN } from "../constants.js";
 import { fromNodeError, type OSError, oserror } from "../errors.js";
@@ -41,6 +43,8 @@ export class StreamListener {
       // connections per second with 511 than with 4096, `npm run bench -- rate`).
       server.listen({ ...options, backlog: SOMAXCONN }, done);
       return () => server.off("error", failed);
+    }).catch(async (err: OSError) => {
+      throw options.path === undefined ? err : await unixBindError(err, options.path);
     });
     server.on("error", (err) => {
       listener.#error ??= fromNodeError(err);
@@ -103,6 +107,21 @@ export class StreamListener {
   #wake(): void {
     for (const waiter of this.#waiters) waiter();
   }
+}
+
+/**
+ * libuv's pipe bind turns the kernel's ENOENT (a directory of the path is missing) into
+ * EACCES, to match Windows. Python says FileNotFoundError there, so when bind reports
+ * EACCES and the directory is not there, the error is ENOENT again. A directory that is
+ * there but not writable stays PermissionError.
+ */
+async function unixBindError(err: OSError, path: string): Promise<OSError> {
+  if (err.code !== "EACCES") return err;
+  const missing = await stat(dirname(path)).then(
+    () => false,
+    (statError: NodeJS.ErrnoException) => statError.code === "ENOENT",
+  );
+  return missing ? oserror("ENOENT", path, err.cause) : err;
 }
 
 function describeListen(options: ListenOptions): string {

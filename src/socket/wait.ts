@@ -4,6 +4,7 @@
  * every path. No other module writes its own `new Promise` around events and timers.
  */
 import { BlockingIOError, TimeoutError } from "../errors.js";
+import { longTimeout } from "./long-timer.js";
 
 /** When an operation must give up: never (blocking), at once (non-blocking) or at a time. */
 export class Deadline {
@@ -54,13 +55,13 @@ export function until<T>(deadline: Deadline, setup: Setup<T>, wouldBlock = "EAGA
   const ms = deadline.remaining();
   if (ms === 0) return Promise.reject(new TimeoutError());
   return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     let settled = false;
     let cleanup: (() => void) | undefined;
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimer?.();
       cleanup?.();
       return true;
     };
@@ -76,7 +77,8 @@ export function until<T>(deadline: Deadline, setup: Setup<T>, wouldBlock = "EAGA
       cleanup();
       return;
     }
-    if (ms !== null) timer = setTimeout(() => fail(new TimeoutError()), ms);
+    // A user's timeout may exceed what setTimeout holds (settimeout(3e6)): longTimeout chains.
+    if (ms !== null) cancelTimer = longTimeout(ms, () => fail(new TimeoutError()));
   });
 }
 

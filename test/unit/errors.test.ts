@@ -28,6 +28,10 @@ const CLASSES: [string, number, string, new (...args: never[]) => socket.OSError
   ["EADDRNOTAVAIL", 99, "Cannot assign requested address", socket.OSError],
   ["EBADF", 9, "Bad file descriptor", socket.OSError],
   ["EMSGSIZE", 90, "Message too long", socket.OSError],
+  ["EMFILE", 24, "Too many open files", socket.OSError],
+  ["ENFILE", 23, "Too many open files in system", socket.OSError],
+  ["ENOBUFS", 105, "No buffer space available", socket.OSError],
+  ["ENOMEM", 12, "Cannot allocate memory", socket.OSError],
 ];
 
 for (const [code, errno, text, cls] of CLASSES) {
