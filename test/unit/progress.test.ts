@@ -4,7 +4,7 @@
  * timer never keeps the process alive.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { Progress, type ProgressOptions } from "../../src/cli/call/progress.js";
 import { Child } from "../helpers/child.js";
 import { BUILD } from "../helpers/paths.js";
@@ -13,6 +13,13 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const TiB = 1024 * GiB;
+
+// Every meter made here is stopped at the end, so a timer left running cannot hold the test
+// process open (whether it would is the last test's business, in a process of its own).
+const meters: Progress[] = [];
+after(() => {
+  for (const progress of meters) progress.stop();
+});
 
 /** A meter on a fake clock; `at(ms)` sets the time, `writes` collects what it drew. */
 function meter(options: Partial<ProgressOptions> = {}): {
@@ -28,6 +35,7 @@ function meter(options: Partial<ProgressOptions> = {}): {
     now: () => clock,
     ...options,
   });
+  meters.push(progress);
   return { progress, writes, at: (ms) => (clock = ms) };
 }
 
@@ -277,6 +285,36 @@ test("the timer redraws every 100 ms, from start() on", (t) => {
   m.progress.stop();
   t.mock.timers.tick(1000);
   assert.equal(m.writes.length, 6, "the erase, then nothing more");
+});
+
+test("the clock starts at start(), and bytes counted before it are not a rate", () => {
+  const m = meter();
+  m.progress.sent(MiB);
+  m.at(5000);
+  m.progress.start();
+  m.at(5100);
+  m.progress.tick();
+  assert.deepEqual(m.writes, ["\r↑ 1.00 MiB  ↓      0 B       0 B/s   0:00\x1b[K"]);
+});
+
+test("stop() clears the timer start() made, and start() after stop() makes none", (t) => {
+  const made = t.mock.method(globalThis, "setInterval");
+  const cleared = t.mock.method(globalThis, "clearInterval");
+  const { progress } = meter();
+  progress.start();
+  progress.start();
+  assert.equal(made.mock.callCount(), 1, "start() twice: one timer");
+  progress.stop();
+  assert.deepEqual(
+    cleared.mock.calls.map((call) => call.arguments[0]),
+    [made.mock.calls[0]?.result],
+  );
+  progress.start();
+  assert.equal(made.mock.callCount(), 1, "no timer after stop()");
+  const never = meter().progress;
+  never.stop(); // the call ended before the meter was started
+  never.start();
+  assert.equal(made.mock.callCount(), 1, "no timer for a meter stopped before it started");
 });
 
 test("a running meter never keeps the process alive", async () => {
