@@ -133,14 +133,17 @@ export class Progress {
       fields.push(`${percent}%`.padStart(4), `ETA ${(eta < ETA_LIMIT_S ? duration(eta) : "--:--").padStart(5)}`);
     }
     // One column short of the width: a character in the last column leaves some terminals waiting
-    // to wrap, and the erase that follows then wipes that character.
+    // to wrap, and the erase that follows then wipes that character. ↑ and ↓ count as two columns:
+    // they are East Asian "ambiguous" characters, drawn double-width by terminals set up for CJK.
     const columns = this.#columns();
     const width = (columns !== undefined && columns > 0 ? columns : 80) - 1;
     let line = "";
+    let used = 0;
     for (const field of fields) {
-      const next = line === "" ? field : `${line}  ${field}`;
-      if (next.length > width) break;
-      line = next;
+      const cost = (line === "" ? 0 : 2) + field.length + (/[↑↓]/.test(field) ? 1 : 0);
+      if (used + cost > width) break;
+      line = line === "" ? field : `${line}  ${field}`;
+      used += cost;
     }
     return line;
   }
