@@ -25,6 +25,8 @@ const PARTS: readonly (readonly [hex: string, shown: string])[] = [
   ["7f", "\\x7f"], // DEL
   ["ff", "\\xff"], // never valid in UTF-8
   ["c0af", "\\xc0\\xaf"], // an overlong "/"
+  ["e080af", "\\xe0\\x80\\xaf"], // an overlong "/" in three bytes
+  ["f08080af", "\\xf0\\x80\\x80\\xaf"], // and in four
   ["eda080", "\\xed\\xa0\\x80"], // an encoded surrogate
   ["f4908080", "\\xf4\\x90\\x80\\x80"], // past U+10FFFF
   ["e4bd41", "\\xe4\\xbdA"], // a 3-byte character cut short by an ASCII byte
