@@ -113,21 +113,19 @@ function layout(text: string, cursor: number, columns: number, width: (char: str
   let cursorCol = 0;
   let index = 0;
   for (const char of text) {
-    let w = char === "\t" ? TAB - (col % TAB) : width(char);
+    const tab = char === "\t";
+    let w = tab ? TAB - (col % TAB) : width(char);
     if (col > 0 && col + w > columns) {
-      if (char === "\t")
-        w = columns - col; // a tab stops at the right margin
-      else {
-        rows.push(row);
-        row = "";
-        col = 0;
-      }
+      rows.push(row);
+      row = "";
+      col = 0;
+      if (tab) w = TAB; // to the first tab stop of the next row
     }
     if (index === cursor) {
       cursorRow = rows.length;
       cursorCol = col;
     }
-    row += char === "\t" ? " ".repeat(w) : char;
+    row += tab ? " ".repeat(w) : char;
     col += w;
     index += char.length;
   }
@@ -296,7 +294,6 @@ export class Talk {
    */
   #key(key: { ctrl?: boolean; name?: string } | undefined): void {
     if (key?.ctrl && key.name === "z") this.#drawnRow = null;
-    if (this.#drawQueued) return;
     if (this.#drawQueued) return;
     this.#drawQueued = true;
     queueMicrotask(() => {
