@@ -77,6 +77,19 @@ export class Tmux {
     }
   }
 
+  /** Where the cursor is in the pane: column and row, from 0. */
+  cursor(name: string): [x: number, y: number] {
+    const [x = "", y = ""] = this.#run(["display-message", "-p", "-t", `test:${name}`, "#{cursor_x} #{cursor_y}"])
+      .trim()
+      .split(" ");
+    return [Number(x), Number(y)];
+  }
+
+  /** Polls until the cursor is in column `x`; fails with the screen at the deadline. */
+  async waitForCursorAt(name: string, x: number, ms = 10_000): Promise<void> {
+    await this.waitUntil(name, `the cursor in column ${x}`, () => this.cursor(name)[0] === x, { ms });
+  }
+
   close(): void {
     try {
       this.#run(["kill-server"]);

@@ -178,7 +178,10 @@ describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not install
     const said: string[] = [];
     for (let i = 1; i <= 5; i++) {
       // The cursor at the end of the line's second row, then on its first row.
-      if (i === 4) tmux.press("wrap", ...Array<string>(120).fill("Left"));
+      if (i === 4) {
+        tmux.press("wrap", ...Array<string>(120).fill("Left"));
+        await tmux.waitForCursorAt("wrap", 2 + 30);
+      }
       said.push(`message ${i} of 5`);
       await peer.sendall(Buffer.from(`message ${i} of 5\n`));
       await shows(tmux, "wrap", said, `> ${LONG}`);
