@@ -71,6 +71,7 @@ export { CrlfEncoder } from "./framing/crlf.js";
 export { HexDumper } from "./framing/hex-dump.js";
 export { LineSplitter } from "./framing/line-splitter.js";
 export { escapeControls } from "./framing/terminal-text.js";
+export { Utf8Decoder } from "./framing/utf8-decoder.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./socket/defaults.js";
 export type { CreateConnectionOptions, CreateServerOptions } from "./socket/functions.js";
 export { createConnection, createServer, socketpair } from "./socket/functions.js";

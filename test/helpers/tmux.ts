@@ -36,22 +36,58 @@ export class Tmux {
     this.#run(["send-keys", "-t", `test:${name}`, ...keys]);
   }
 
-  /** What the pane shows now (joined where lines wrapped). */
-  screen(name: string): string {
-    return this.#run(["capture-pane", "-p", "-J", "-t", `test:${name}`]);
+  /** Resizes window `name` as dragging its edge would (the program sees SIGWINCH). */
+  resize(name: string, columns: number, rows: number): void {
+    this.#run(["resize-window", "-t", `test:${name}`, "-x", String(columns), "-y", String(rows)]);
+  }
+
+  /** What the pane shows now (joined where lines wrapped); with `history`, the scrollback above it too. */
+  screen(name: string, history = false): string {
+    return this.#run(["capture-pane", "-p", "-J", ...(history ? ["-S", "-"] : []), "-t", `test:${name}`]);
   }
 
   /** Polls the screen until it matches; fails with the screen at the deadline. */
   async waitFor(name: string, pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    const matches: RegExpMatchArray[] = [];
+    const found = (text: string): boolean => {
+      const match = pattern.exec(text);
+      if (match) matches.push(match);
+      return match !== null;
+    };
+    await this.waitUntil(name, String(pattern), found, { ms });
+    return matches[0] as RegExpMatchArray;
+  }
+
+  /**
+   * Polls the screen (with `history`, and the scrollback) until `check` accepts it (`what`
+   * names the wait); fails with the screen at the deadline.
+   */
+  async waitUntil(
+    name: string,
+    what: string,
+    check: (screen: string) => boolean,
+    { ms = 10_000, history = false } = {},
+  ): Promise<string> {
     const end = Date.now() + ms;
     for (;;) {
-      const text = this.screen(name);
-      const match = pattern.exec(text);
-      if (match) return match;
-      if (Date.now() > end)
-        throw new Error(`timed out after ${ms} ms waiting for ${pattern} in window ${name}:\n${text}`);
+      const text = this.screen(name, history);
+      if (check(text)) return text;
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} in window ${name}:\n${text}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  }
+
+  /** Where the cursor is in the pane: column and row, from 0. */
+  cursor(name: string): [x: number, y: number] {
+    const [x = "", y = ""] = this.#run(["display-message", "-p", "-t", `test:${name}`, "#{cursor_x} #{cursor_y}"])
+      .trim()
+      .split(" ");
+    return [Number(x), Number(y)];
+  }
+
+  /** Polls until the cursor is in column `x`; fails with the screen at the deadline. */
+  async waitForCursorAt(name: string, x: number, ms = 10_000): Promise<void> {
+    await this.waitUntil(name, `the cursor in column ${x}`, () => this.cursor(name)[0] === x, { ms });
   }
 
   close(): void {

@@ -3,19 +3,27 @@
  * line editing and history; what callers say appears above it, labelled with who and
  * when, without disturbing what you are typing.
  *
- * - Text from a caller is decoded as UTF-8 across chunk boundaries, and control
- *   characters are shown escaped, so a caller cannot move your cursor or clear your screen.
+ * - Nothing a caller says is ever lost from the screen: the input line, however many rows
+ *   it wraps to and wherever its cursor is, is redrawn below each message, and after the
+ *   terminal is resized.
+ * - Text from a caller is decoded as UTF-8 across chunk boundaries; control characters,
+ *   bidirectional controls and invalid bytes are shown escaped, so a caller cannot move
+ *   your cursor, clear your screen or reorder what you read.
  * - A line that arrives without its newline is shown after a short pause
  *   (PARTIAL_LINE_MS), so a whole message still arrives whole.
- * - Empty lines are not sent. Ctrl-D hangs up politely (FIN, then the last words are
- *   still shown); Ctrl-C hangs up at once (exit 130).
+ * - Every line you enter is sent, empty ones too (a blank line ends an HTTP request).
+ *   Ctrl-D hangs up politely (FIN, then the last words are still shown); Ctrl-C hangs up
+ *   at once (exit 130). When the call ends the input line is erased, and text you had
+ *   not sent is named as discarded.
  * - With several callers (-k): plain text goes to everyone, "@2 text" to caller #2 only,
  *   "/to 2" makes #2 the default, "/to all" undoes it, "/who" lists the callers,
- *   "//text" sends "/text". The prompt always shows who you are talking to.
+ *   "//text" sends "/text". The prompt always shows who you are talking to; a line is
+ *   never sent to more people than you chose (if #2 hangs up, text for #2 goes nowhere).
  */
+import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
-import { StringDecoder } from "node:string_decoder";
-import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket } from "../../index.js";
+import { PassThrough } from "node:stream";
+import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket, Utf8Decoder } from "../../index.js";
 import { IdleClock } from "../call/idle.js";
 import type { SessionLog } from "../call/session-log.js";
 import { deferred } from "../deferred.js";
@@ -30,23 +38,137 @@ interface Caller {
   id: number;
   sock: Socket;
   peer: string;
-  decoder: StringDecoder;
+  decoder: Utf8Decoder;
   partial: string;
   flushTimer: NodeJS.Timeout | undefined;
   crlf: CrlfEncoder | null;
 }
 
+/**
+ * Where readline's own drawing goes: nowhere. Readline edits the line (keys, history,
+ * kill ring) and Talk draws it. Readline redraws by moving up as many rows as it believes
+ * it left the cursor below the prompt, and that belief goes wrong: a paste wraps the line
+ * without updating it, and a terminal that rewraps its text when resized moves the cursor
+ * under it. Moving up too far erases what callers said above the input line.
+ * Readline needs only write() and on/removeListener("resize") of its output.
+ */
+class NoScreen extends EventEmitter {
+  write(): boolean {
+    return true;
+  }
+}
+
+/**
+ * How many columns a character takes on a terminal, by readline's own rules (East Asian
+ * wide characters and emoji take two, combining marks none): an idle readline that never
+ * reads (its input is a stream nobody writes to) measures its prompt with getCursorPos().
+ */
+class CharWidths {
+  readonly #rl = createInterface({
+    input: new PassThrough(),
+    output: new NoScreen() as unknown as NodeJS.WritableStream,
+    terminal: false,
+  });
+  readonly #known = new Map<string, number>();
+
+  of(char: string): number {
+    let width = this.#known.get(char);
+    if (width === undefined) {
+      this.#rl.setPrompt(char);
+      width = this.#rl.getCursorPos().cols;
+      if (this.#known.size >= 4096) this.#known.clear();
+      this.#known.set(char, width);
+    }
+    return width;
+  }
+
+  close(): void {
+    this.#rl.close();
+  }
+}
+
+const TAB = 8;
+
+/** The input line as it is drawn: its rows, and where the cursor is among them. */
+interface Layout {
+  rows: string[];
+  cursorRow: number;
+  cursorCol: number;
+}
+
+/**
+ * Cuts `text` into rows `columns` wide, for Talk to end each with a line break of its own
+ * rather than let the terminal wrap it. A terminal that rewraps its text when resized
+ * (most do) joins only rows it wrapped itself, so the cursor is then never fewer rows below
+ * the prompt than Talk counted, whatever the width is by then: moving up that many rows
+ * never reaches above the input line. `cursor` is an index into `text`; at the end of a
+ * full row the cursor is at the start of the next, as on a terminal. Tabs become spaces;
+ * a wide character that does not fit goes to the next row, as on a terminal.
+ */
+function layout(text: string, cursor: number, columns: number, width: (char: string) => number): Layout {
+  const rows: string[] = [];
+  let row = "";
+  let col = 0;
+  let cursorRow = 0;
+  let cursorCol = 0;
+  let index = 0;
+  for (const char of text) {
+    const tab = char === "\t";
+    let w = tab ? TAB - (col % TAB) : width(char);
+    if (col > 0 && col + w > columns) {
+      rows.push(row);
+      row = "";
+      col = 0;
+      if (tab) w = TAB; // to the first tab stop of the next row
+    }
+    if (index === cursor) {
+      cursorRow = rows.length;
+      cursorCol = col;
+    }
+    row += tab ? " ".repeat(w) : char;
+    col += w;
+    index += char.length;
+  }
+  if (cursor >= index) {
+    if (col >= columns) {
+      rows.push(row);
+      row = "";
+      col = 0;
+    }
+    cursorRow = rows.length;
+    cursorCol = col;
+  }
+  rows.push(row);
+  return { rows, cursorRow, cursorCol };
+}
+
+/** Moves the cursor up `rows` rows (nothing for 0: CSI 0 A would still move one). */
+const up = (rows: number): string => (rows > 0 ? `\x1b[${rows}A` : "");
+/** Moves the cursor right `cols` columns. */
+const right = (cols: number): string => (cols > 0 ? `\x1b[${cols}C` : "");
+
 export class Talk {
   readonly #io: Io;
   readonly #o: Options;
   readonly #log: SessionLog;
+  /** The line editor; it draws nothing (NoScreen), Talk draws the line it holds. */
   readonly #rl: Interface;
+  readonly #widths = new CharWidths();
+  /** How many rows below the prompt's first row the cursor was left when the input line was drawn; null while it is not on screen. */
+  #drawnRow: number | null = null;
+  #drawQueued = false;
+  readonly #onKey = (_: unknown, key: { ctrl?: boolean; name?: string } | undefined): void => this.#key(key);
+  readonly #onResize = (): void => this.#resized();
   readonly #callers = new Map<number, Caller>();
   /** Several callers at once (a listener with -k). */
   readonly #switchboard: boolean;
+  /** The number the next caller gets; a number below it that is not on the line has hung up. */
   #nextId = 1;
+  /** Who hears plain text; a caller chosen with /to stays chosen after hanging up, so nobody else hears it. */
   #target: number | "all" = "all";
+  /** No more input: the input line is gone from the screen and readline is closed. */
   #hungUp = false;
+  #ended = false;
   readonly #idle: IdleClock;
   readonly #done: (code: number) => void;
   readonly finished: Promise<number>;
@@ -57,16 +179,21 @@ export class Talk {
     this.#log = log;
     this.#switchboard = switchboard;
     ({ promise: this.finished, resolve: this.#done } = deferred<number>());
-    this.#rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true, historySize: 500 });
+    // Readline takes any object with write() and on() as its output; NoScreen is one.
+    const output = new NoScreen() as unknown as NodeJS.WritableStream;
+    this.#rl = createInterface({ input: io.stdin, output, terminal: true, historySize: 500 });
+    // After readline's own listener: the key has changed the line when the line is drawn.
+    io.stdin.on("keypress", this.#onKey);
+    io.stdout.on("resize", this.#onResize);
     this.#rl.on("line", (line) => this.#typed(line));
     this.#rl.on("SIGINT", () => this.#hangUpNow());
+    this.#rl.on("SIGCONT", () => this.#continued());
     this.#rl.on("close", () => this.#hangUpPolitely());
     io.interrupt.addEventListener("abort", () => this.#hangUpNow(), { once: true });
     this.#updatePrompt();
     this.#idle = new IdleClock(o.idle, () => {
       this.#notice(`idle timeout: nothing said for ${o.idle} ms (-i)`);
-      for (const caller of this.#callers.values()) caller.sock.close();
-      this.#callers.clear();
+      this.#cutOffEveryone();
       this.#end(1);
     });
   }
@@ -77,7 +204,7 @@ export class Talk {
       id: this.#nextId++,
       sock,
       peer,
-      decoder: new StringDecoder("utf8"),
+      decoder: new Utf8Decoder(),
       partial: "",
       flushTimer: undefined,
       crlf: this.#o.crlf ? new CrlfEncoder() : null,
@@ -87,7 +214,7 @@ export class Talk {
       ? ` (type to talk to everyone; '@${caller.id} text' to #${caller.id} only; /help)`
       : " (Ctrl-D hangs up)";
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
-    if (this.#hungUp && !this.#o.noShutdown) sock.shutdown(SHUT_WR);
+    if (this.#hungUp && !this.#o.noShutdown) this.#shutdown(caller);
     return this.#listen(caller).catch((err: unknown) => this.#gone(caller, 1, reason(err)));
   }
 
@@ -96,6 +223,7 @@ export class Talk {
     this.#notice(text);
   }
 
+  /** The read loop: what the caller says, until it hangs up. */
   async #listen(caller: Caller): Promise<void> {
     for await (const chunk of caller.sock.chunks()) {
       this.#idle.touch();
@@ -132,43 +260,97 @@ export class Talk {
     this.#above(`*** ${text}`);
   }
 
-  /** Prints a line above the input line and redraws what the user is typing. */
+  /** Prints a line above the input line, which is drawn again below it. */
   #above(text: string): void {
-    const out = this.#io.stdout;
-    if (this.#hungUp) {
-      out.write(`${text}\n`);
-      return;
-    }
-    const { rows } = this.#rl.getCursorPos();
-    out.write(`${rows > 0 ? `\x1b[${rows}A` : ""}\r\x1b[J${text}\n`);
-    this.#rl.prompt(true);
+    this.#erase();
+    this.#io.stdout.write(`${text}\n`);
+    this.#draw();
   }
 
+  /** Takes the input line off the screen: up to the prompt's first row, and clear to the end of the screen. */
+  #erase(): void {
+    if (this.#drawnRow === null) return;
+    this.#io.stdout.write(`${up(this.#drawnRow)}\r\x1b[J`);
+    this.#drawnRow = null;
+  }
+
+  /** Draws the prompt and the line being edited, in rows of its own (layout()), the cursor where readline has it. */
+  #draw(): void {
+    if (this.#hungUp) return;
+    this.#erase();
+    this.#updatePrompt();
+    const prompt = this.#rl.getPrompt();
+    const columns = this.#io.stdout.columns || Number.POSITIVE_INFINITY;
+    const at = prompt.length + this.#rl.cursor;
+    const { rows, cursorRow, cursorCol } = layout(prompt + this.#rl.line, at, columns, (c) => this.#widths.of(c));
+    this.#io.stdout.write(`${rows.join("\r\n")}\r${up(rows.length - 1 - cursorRow)}${right(cursorCol)}`);
+    this.#drawnRow = cursorRow;
+  }
+
+  /**
+   * A key changed the line: it is drawn once the keys that came together (a paste) are
+   * all in. Ctrl-Z has stopped the process by now (readline stops it) and it has been
+   * continued: the shell has written below the old input line, which is left alone.
+   */
+  #key(key: { ctrl?: boolean; name?: string } | undefined): void {
+    if (key?.ctrl && key.name === "z") this.#drawnRow = null;
+    if (this.#drawQueued) return;
+    this.#drawQueued = true;
+    queueMicrotask(() => {
+      this.#drawQueued = false;
+      this.#draw();
+    });
+  }
+
+  /**
+   * The terminal changed width: the input line is drawn again in rows of the new width.
+   * A terminal that rewrapped the old rows into more rows (a narrower one that rewraps
+   * its text) may keep a piece of the old input line above the new one; nothing above it
+   * is touched.
+   */
+  #resized(): void {
+    if (this.#drawnRow !== null) this.#draw();
+  }
+
+  /** Back from Ctrl-Z: readline pauses itself on its return, and reads again once told to. */
+  #continued(): void {
+    this.#rl.resume();
+    this.#draw();
+  }
+
+  /** Enter: readline has emptied its line; what was typed stays on screen above the new prompt, as it was sent. */
   #typed(line: string): void {
     this.#idle.touch();
-    if (line.startsWith("/") && !line.startsWith("//")) {
-      this.#command(line.trim());
-    } else if (line.trim() !== "") {
-      let text = line.startsWith("//") ? line.slice(1) : line;
-      let targets = this.#targets();
-      const direct = /^@(\d+)\s(.*)$/.exec(line);
-      if (direct && this.#switchboard) {
-        const caller = this.#callers.get(Number(direct[1]));
-        if (!caller) {
-          this.#notice(`nobody is #${direct[1]} (/who lists the callers)`);
-          this.#rl.prompt();
-          return;
-        }
-        targets = [caller];
-        text = direct[2] ?? "";
-      }
-      if (targets.length === 0) this.#notice("nobody is on the line yet");
-      for (const caller of targets) this.#say(caller, `${text}\n`);
-    }
-    this.#updatePrompt();
-    this.#rl.prompt();
+    this.#erase();
+    this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
+    if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
+    else this.#send(line);
+    this.#draw();
   }
 
+  /** A line you typed goes to whom you chose (everyone, "/to N", or "@N text"), never to more. */
+  #send(line: string): void {
+    const direct = this.#switchboard ? /^@(\d+)\s(.*)$/.exec(line) : null;
+    const text = direct ? (direct[2] ?? "") : line.startsWith("//") ? line.slice(1) : line;
+    const to = direct ? Number(direct[1]) : this.#target;
+    if (to === "all") {
+      if (this.#callers.size === 0) this.#notice("nobody is on the line yet");
+      for (const caller of this.#callers.values()) this.#say(caller, `${text}\n`);
+      return;
+    }
+    const caller = this.#callers.get(to);
+    if (caller) this.#say(caller, `${text}\n`);
+    else if (!this.#hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
+    else if (direct) this.#notice(`#${to} has hung up; not sent`);
+    else this.#notice(`#${to} has hung up; not sent. '/to all' to talk to everyone`);
+  }
+
+  /** Whether caller #`id` was on the line and has hung up. */
+  #hasLeft(id: number): boolean {
+    return id >= 1 && id < this.#nextId && !this.#callers.has(id);
+  }
+
+  /** The write side: one line to one caller. */
   #say(caller: Caller, text: string): void {
     const raw = Buffer.from(text, "utf8");
     const data = caller.crlf ? caller.crlf.push(raw) : raw;
@@ -185,10 +367,14 @@ export class Talk {
       for (const caller of this.#callers.values()) this.#notice(this.#name(caller));
     } else if (word === "/to" && arg === "all") {
       this.#target = "all";
-    } else if (word === "/to" && arg !== undefined && this.#callers.has(Number(arg))) {
+    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#callers.has(Number(arg))) {
       this.#target = Number(arg);
+    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#hasLeft(Number(arg))) {
+      this.#notice(`#${arg} has hung up; /who lists the callers`);
     } else if (word === "/to") {
       this.#notice(`nobody is #${arg ?? "?"}; /who lists the callers`);
+    } else if (word !== "/help") {
+      this.#notice(`unknown command '${word}'; /help lists the commands`);
     } else {
       this.#notice(
         this.#switchboard
@@ -198,30 +384,27 @@ export class Talk {
     }
   }
 
-  #targets(): Caller[] {
-    if (this.#target === "all") return [...this.#callers.values()];
-    const one = this.#callers.get(this.#target);
-    return one ? [one] : [];
-  }
-
+  /** The prompt says who hears you. */
   #updatePrompt(): void {
     if (!this.#switchboard) this.#rl.setPrompt("> ");
-    else this.#rl.setPrompt(this.#target === "all" ? "to all> " : `to #${this.#target}> `);
+    else if (this.#target === "all") this.#rl.setPrompt("to all> ");
+    else if (this.#callers.has(this.#target)) this.#rl.setPrompt(`to #${this.#target}> `);
+    else this.#rl.setPrompt(`to #${this.#target} (hung up)> `);
   }
 
   #name(caller: Caller): string {
     return this.#switchboard ? `#${caller.id} ${caller.peer}` : caller.peer;
   }
 
-  /** A caller left (`why` says how); the prompt stops naming it before the notice shows. */
+  /**
+   * A caller left (`why` says how). If you chose it with /to it stays chosen, shown as
+   * gone in the prompt, so what you were typing for it goes to nobody rather than to all.
+   * A caller you cut off yourself is not on the line any more, and is not announced again.
+   */
   #gone(caller: Caller, code: number, why: string): void {
     clearTimeout(caller.flushTimer);
-    this.#callers.delete(caller.id);
-    caller.sock.close();
-    if (this.#target === caller.id) {
-      this.#target = "all";
-      this.#updatePrompt();
-    }
+    if (!this.#callers.delete(caller.id)) return;
+    this.#close(caller);
     this.#notice(`${this.#name(caller)} ${why}`);
     // One call ends the session; a switchboard waits for more unless you hung up.
     if (!this.#switchboard || (this.#hungUp && this.#callers.size === 0)) this.#end(code);
@@ -230,8 +413,7 @@ export class Talk {
   /** Ctrl-D: FIN to everyone; their last words are still shown until they hang up. */
   #hangUpPolitely(): void {
     if (this.#hungUp) return;
-    this.#hungUp = true;
-    this.#io.stdout.write("\n");
+    this.#closeInput();
     if (this.#callers.size === 0) {
       this.#end(0);
       return;
@@ -243,29 +425,59 @@ export class Talk {
         this.#gone(caller, 0, "is off the line (UDP has no goodbye)");
         continue;
       }
-      try {
-        caller.sock.shutdown(SHUT_WR);
-      } catch {
-        // already gone
-      }
+      this.#shutdown(caller);
     }
   }
 
-  /** Ctrl-C: everyone is cut off at once. */
+  /** Ctrl-C: everyone is cut off at once; it was you who hung up. */
   #hangUpNow(): void {
-    for (const caller of this.#callers.values()) {
-      clearTimeout(caller.flushTimer);
-      caller.sock.close();
-    }
-    this.#callers.clear();
+    if (this.#ended) return;
+    this.#cutOffEveryone();
+    this.#notice("you hung up");
     this.#end(130);
   }
 
+  #cutOffEveryone(): void {
+    for (const caller of this.#callers.values()) {
+      clearTimeout(caller.flushTimer);
+      this.#close(caller);
+    }
+    this.#callers.clear();
+  }
+
+  /** The end of the session: the input line is erased, so the shell's prompt starts on a clean line. */
   #end(code: number): void {
+    if (this.#ended) return;
+    this.#ended = true;
     this.#idle.stop();
-    this.#hungUp = true;
-    this.#rl.close();
+    this.#closeInput();
     this.#done(code);
+  }
+
+  /** Takes the input line off the screen and stops reading keys; unsent text is named, not silently dropped. */
+  #closeInput(): void {
+    if (this.#hungUp) return;
+    this.#hungUp = true;
+    const unsent = this.#rl.line;
+    this.#erase();
+    this.#io.stdin.off("keypress", this.#onKey);
+    this.#io.stdout.off("resize", this.#onResize);
+    this.#rl.close();
+    this.#widths.close();
+    if (unsent !== "") this.#notice(`unsent text discarded: ${JSON.stringify(unsent)}`);
+  }
+
+  /** Sends FIN: we have nothing more to say, the caller may still talk. */
+  #shutdown(caller: Caller): void {
+    try {
+      caller.sock.shutdown(SHUT_WR);
+    } catch {
+      // already gone
+    }
+  }
+
+  #close(caller: Caller): void {
+    caller.sock.close();
   }
 }
 
