@@ -22,8 +22,12 @@ export class Reporter {
     this.#verbose = verbose;
   }
 
+  /** A line drawn in place on stderr (the transfer meter), erased before each message. */
+  meter: { erase(): void } | null = null;
+
   /** Always shown: failures and the readiness line. */
   say(message: string): void {
+    this.meter?.erase();
     this.#stderr.write(`hotline: ${message}\n`);
   }
 

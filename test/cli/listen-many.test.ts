@@ -175,15 +175,32 @@ describe("timeouts", () => {
     const { code, stderr } = await listener.done();
     assert.equal(code, 1);
     assert.match(stderr, /idle timeout/);
-    assert.equal(await within(c.recv(10), 5000, "EOF after the idle timeout"), null);
+    // Giving up resets: the caller's read ends with a reset, never a wait.
+    await assert.rejects(within(c.recv(10), 5000, "a reset after the idle timeout"), { code: "ECONNRESET" });
     await c.close();
   });
 });
 
 describe("npm start", () => {
-  test("npm start is hotline listen on the seed's 127.0.0.1:8990", () => {
+  test("npm start answers the seed's 127.0.0.1:8990 one call after another (--serial)", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    assert.equal(pkg.scripts.start, "node build/hotline.js listen");
+    assert.equal(pkg.scripts.start, "node build/hotline.js listen --serial");
+  });
+
+  test("--serial: a second caller waits its turn instead of being refused, each reaches stdout whole", async () => {
+    const server = hotline(["listen", "127.0.0.1", "0", "--serial", "--recv-only"]);
+    const port = await listening(server);
+    const first = await dial(port);
+    const second = await dial(port); // waits in the backlog while the first talks
+    await second.sendall(Buffer.from("second\n"));
+    await first.sendall(Buffer.from("first\n"));
+    await first.close();
+    await server.line(/first\n/);
+    await second.close();
+    await server.line(/first\nsecond\n/);
+    server.proc.kill("SIGINT");
+    const { code } = await server.done();
+    assert.equal(code, 130);
   });
 
   test("hotline listen with no address answers the seed's client on 127.0.0.1:8990", async (t) => {

@@ -115,7 +115,7 @@ export class Call {
     debug("closed %s: %s", this.peer, this.summary());
     const label = this.#summaryLevel > 1 ? `${this.peer}: ` : "";
     this.#report.info(`${label}${this.summary()}`, this.#summaryLevel);
-    const dropped = this.line.datagram ? this.line.socket.droppedDatagrams : 0;
+    const dropped = this.line.dropped();
     if (dropped > 0) this.#report.say(`${dropped} datagrams dropped: stdout was too slow`);
   }
 

@@ -29,6 +29,11 @@ export interface ProgressOptions {
   now?: (() => number) | undefined;
   /** Bytes that will be sent, when known (stdin is a regular file): adds the percent and the ETA. */
   total?: number | undefined;
+  /**
+   * Where the byte counts are read at each redraw, [sent, received], instead of being
+   * added per chunk: a call keeps its counts anyway, so the hot path pays nothing.
+   */
+  counts?: (() => readonly [number, number]) | undefined;
 }
 
 export class Progress {
@@ -36,6 +41,7 @@ export class Progress {
   readonly #columns: () => number | undefined;
   readonly #now: () => number;
   readonly #total: number | undefined;
+  readonly #counts: (() => readonly [number, number]) | undefined;
   #sent = 0;
   #received = 0;
   #startedAt: number;
@@ -60,6 +66,7 @@ export class Progress {
     this.#columns = options.columns;
     this.#now = options.now ?? (() => performance.now());
     this.#total = options.total;
+    this.#counts = options.counts;
     this.#startedAt = this.#sampledAt = this.#now();
   }
 
@@ -90,6 +97,7 @@ export class Progress {
   /** Takes a rate sample and redraws if the line changed. The timer calls it; public for tests. */
   tick(): void {
     if (this.#stopped) return;
+    if (this.#counts) [this.#sent, this.#received] = this.#counts();
     const now = this.#now();
     const ms = now - this.#sampledAt;
     if (ms > 0) {
@@ -112,7 +120,13 @@ export class Progress {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.erase();
+  }
+
+  /** Takes the line off the screen until the next redraw, so another line can be written there. */
+  erase(): void {
     if (this.#drawn !== undefined) this.#write("\r\x1b[K");
+    this.#drawn = undefined;
   }
 
   /** The line as it would be drawn now, without the control sequences. */

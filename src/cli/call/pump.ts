@@ -8,7 +8,8 @@
  *   ends with its input (UDP has no end of stream), unless -q waits for replies.
  * - The peer's end of stream ends the local output (stdout's descriptor is closed, so a
  *   reader sees EOF). A person at a terminal has nothing more worth sending, so the call
- *   ends there, unless -k keeps it open; a pipe or file is sent to its end first.
+ *   ends there, unless -k keeps it open; a pipe or file is sent to its end first. Each
+ *   caller of a -k listener ends when it hangs up (LocalEnd.endsWithPeer).
  * - Both directions done: exit 0. A failure: everything received before it is written
  *   out, then exit 1 with a line that counts the input not sent.
  * - Giving up (idle timeout, `stop` aborted, a failure) resets the line at once.
@@ -36,8 +37,12 @@ export interface LocalEnd {
   write: Sink;
   /** The peer has finished sending: end the output. */
   endOutput(): void;
-  /** A person types the input (a terminal): the peer's end of stream ends the call. */
-  interactive: boolean;
+  /**
+   * The peer's end of stream ends the call: a person types the input (a terminal, where
+   * -k keeps a dialled call open instead), or each caller of a -k listener. Otherwise a
+   * pipe or file is sent to its end first.
+   */
+  endsWithPeer: boolean;
 }
 
 /** Runs `call` with `local` to its end; resolves to the exit code, or throws a Failure. */
@@ -66,7 +71,7 @@ export async function pump(
     local.endOutput();
     debug("%s finished sending", call.peer);
     // A terminal has nothing more worth sending; a pipe or file is sent to its end.
-    if ((local.interactive && !o.keepOpen) || inputDone || o.recvOnly) done(0);
+    if ((local.endsWithPeer && !(o.keepOpen && call.line.dialled)) || inputDone || o.recvOnly) done(0);
     else report.info(`${call.peer} has finished sending; still sending until the end of input`);
   };
 

@@ -21,8 +21,8 @@ export function stdoutSink(io: Io): (chunk: Buffer) => PromiseLike<void> | undef
 
 /**
  * stdin and stdout as one call's local end. `input` replaces stdin (the -k fan-out hands
- * each caller its share of it), and `shared` keeps stdout open when the call ends, for
- * the other callers.
+ * each caller its share of it), and `shared` marks one of several callers: stdout stays
+ * open when its call ends, for the others, and its call ends when it hangs up.
  */
 export function stdioEnd(io: Io, options: { input?: AsyncIterable<Buffer>; shared?: boolean } = {}): LocalEnd {
   return {
@@ -30,6 +30,7 @@ export function stdioEnd(io: Io, options: { input?: AsyncIterable<Buffer>; share
     unread: () => (options.input ? null : io.input.unread()),
     write: stdoutSink(io),
     endOutput: options.shared ? () => {} : () => io.endOutput(),
-    interactive: io.stdinIsTTY,
+    // A caller of -k ends when it hangs up; a person at a terminal has nothing more to send.
+    endsWithPeer: options.shared === true || io.stdinIsTTY,
   };
 }

@@ -23,12 +23,10 @@
 import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
 import { PassThrough } from "node:stream";
-import { CrlfEncoder, escapeControls, SHUT_WR, SOCK_DGRAM, type Socket, Utf8Decoder } from "../../index.js";
-import { IdleClock } from "../call/idle.js";
-import type { SessionLog } from "../call/session-log.js";
+import { escapeControls, Utf8Decoder } from "../../index.js";
+import type { Call } from "../call/call.js";
 import { deferred } from "../deferred.js";
 import type { Io } from "../io.js";
-import type { Options } from "../options/parse.js";
 import { reason } from "../report.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
@@ -36,12 +34,12 @@ const PARTIAL_LINE_MS = 150;
 
 interface Caller {
   id: number;
-  sock: Socket;
+  /** The call pipeline applies -C, -i, -o/-x and the byte counts; Talk only talks. */
+  call: Call;
   peer: string;
   decoder: Utf8Decoder;
   partial: string;
   flushTimer: NodeJS.Timeout | undefined;
-  crlf: CrlfEncoder | null;
 }
 
 /**
@@ -149,8 +147,6 @@ const right = (cols: number): string => (cols > 0 ? `\x1b[${cols}C` : "");
 
 export class Talk {
   readonly #io: Io;
-  readonly #o: Options;
-  readonly #log: SessionLog;
   /** The line editor; it draws nothing (NoScreen), Talk draws the line it holds. */
   readonly #rl: Interface;
   readonly #widths = new CharWidths();
@@ -169,14 +165,11 @@ export class Talk {
   /** No more input: the input line is gone from the screen and readline is closed. */
   #hungUp = false;
   #ended = false;
-  readonly #idle: IdleClock;
   readonly #done: (code: number) => void;
   readonly finished: Promise<number>;
 
-  constructor(io: Io, o: Options, log: SessionLog, switchboard: boolean) {
+  constructor(io: Io, switchboard: boolean) {
     this.#io = io;
-    this.#o = o;
-    this.#log = log;
     this.#switchboard = switchboard;
     ({ promise: this.finished, resolve: this.#done } = deferred<number>());
     // Readline takes any object with write() and on() as its output; NoScreen is one.
@@ -191,30 +184,29 @@ export class Talk {
     this.#rl.on("close", () => this.#hangUpPolitely());
     io.interrupt.addEventListener("abort", () => this.#hangUpNow(), { once: true });
     this.#updatePrompt();
-    this.#idle = new IdleClock(o.idle, () => {
-      this.#notice(`idle timeout: nothing said for ${o.idle} ms (-i)`);
-      this.#cutOffEveryone();
-      this.#end(1);
-    });
   }
 
   /** Puts a caller on the line; resolves when it has hung up. */
-  add(sock: Socket, peer: string, greeting: string): Promise<void> {
+  add(call: Call, greeting: string): Promise<void> {
     const caller: Caller = {
       id: this.#nextId++,
-      sock,
-      peer,
+      call,
+      peer: call.peer,
       decoder: new Utf8Decoder(),
       partial: "",
       flushTimer: undefined,
-      crlf: this.#o.crlf ? new CrlfEncoder() : null,
     };
+    // -i and other give-ups end the call from the pipeline; the conversation says why.
+    call.abandoned.then((why) => {
+      if (why.failure) this.#gone(caller, why.code, `is off the line: ${why.failure.message}`);
+      else if (why.code === 0) this.#gone(caller, 0, "is off the line (-i: nothing said)");
+    });
     this.#callers.set(caller.id, caller);
     const hint = this.#switchboard
       ? ` (type to talk to everyone; '@${caller.id} text' to #${caller.id} only; /help)`
       : " (Ctrl-D hangs up)";
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
-    if (this.#hungUp && !this.#o.noShutdown) this.#shutdown(caller);
+    if (this.#hungUp) this.#shutdown(caller);
     return this.#listen(caller).catch((err: unknown) => this.#gone(caller, 1, reason(err)));
   }
 
@@ -225,11 +217,10 @@ export class Talk {
 
   /** The read loop: what the caller says, until it hangs up. */
   async #listen(caller: Caller): Promise<void> {
-    for await (const chunk of caller.sock.chunks()) {
-      this.#idle.touch();
-      this.#log.received(chunk);
+    await caller.call.receive((chunk) => {
       this.#heard(caller, caller.decoder.write(chunk));
-    }
+      return undefined;
+    });
     this.#heard(caller, caller.decoder.end());
     this.#flush(caller);
     this.#gone(caller, 0, "hung up");
@@ -320,7 +311,6 @@ export class Talk {
 
   /** Enter: readline has emptied its line; what was typed stays on screen above the new prompt, as it was sent. */
   #typed(line: string): void {
-    this.#idle.touch();
     this.#erase();
     this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
     if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
@@ -352,12 +342,9 @@ export class Talk {
 
   /** The write side: one line to one caller. */
   #say(caller: Caller, text: string): void {
-    const raw = Buffer.from(text, "utf8");
-    const data = caller.crlf ? caller.crlf.push(raw) : raw;
-    caller.sock.sendall(data).then(
-      () => this.#log.sent(data),
-      (err: unknown) => this.#notice(`could not send to ${this.#name(caller)}: ${reason(err)}`),
-    );
+    caller.call
+      .send(Buffer.from(text, "utf8"))
+      .catch((err: unknown) => this.#notice(`could not send to ${this.#name(caller)}: ${reason(err)}`));
   }
 
   #command(line: string): void {
@@ -418,10 +405,10 @@ export class Talk {
       this.#end(0);
       return;
     }
-    const streams = [...this.#callers.values()].filter((caller) => caller.sock.type !== SOCK_DGRAM);
+    const streams = [...this.#callers.values()].filter((caller) => !caller.call.line.datagram);
     if (streams.length > 0) this.#notice("you hung up; waiting for the other side to finish (Ctrl-C quits)");
     for (const caller of this.#callers.values()) {
-      if (caller.sock.type === SOCK_DGRAM) {
+      if (caller.call.line.datagram) {
         this.#gone(caller, 0, "is off the line (UDP has no goodbye)");
         continue;
       }
@@ -440,6 +427,7 @@ export class Talk {
   #cutOffEveryone(): void {
     for (const caller of this.#callers.values()) {
       clearTimeout(caller.flushTimer);
+      caller.call.giveUp({ code: 130, failure: null });
       this.#close(caller);
     }
     this.#callers.clear();
@@ -449,7 +437,6 @@ export class Talk {
   #end(code: number): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#idle.stop();
     this.#closeInput();
     this.#done(code);
   }
@@ -467,17 +454,13 @@ export class Talk {
     if (unsent !== "") this.#notice(`unsent text discarded: ${JSON.stringify(unsent)}`);
   }
 
-  /** Sends FIN: we have nothing more to say, the caller may still talk. */
+  /** Sends FIN (not with --no-shutdown): we have nothing more to say, the caller may still talk. */
   #shutdown(caller: Caller): void {
-    try {
-      caller.sock.shutdown(SHUT_WR);
-    } catch {
-      // already gone
-    }
+    caller.call.endOfInput();
   }
 
   #close(caller: Caller): void {
-    caller.sock.close();
+    caller.call.close();
   }
 }
 

@@ -15,8 +15,8 @@ export interface Line {
   readonly datagram: boolean;
   /** This side dialled (as opposed to answered). */
   readonly dialled: boolean;
-  /** The socket underneath, for what a call cannot do through a Line (talk mode, for now). */
-  readonly socket: Socket;
+  /** Datagrams that arrived while the receive queue was full (UDP), so were lost. */
+  dropped(): number;
   /**
    * Hands each received chunk to `sink` as it arrives, from the read callback: the chunk is
    * valid until sink returns, or until the promise it returns settles, and reading pauses
@@ -56,7 +56,7 @@ export function streamLine(sock: Socket, peer: string, dialled: boolean): Line {
     peer,
     datagram: false,
     dialled,
-    socket: sock,
+    dropped: () => 0,
     receive: (sink) => sock.forward(sink, { end: false }).then(() => {}),
     send: (chunk) => sock.sendall(chunk),
     shutdown: () => {
@@ -84,7 +84,7 @@ export function datagramLine(sock: Socket, peer: string): Line {
     peer,
     datagram: true,
     dialled: true,
-    socket: sock,
+    dropped: () => sock.droppedDatagrams,
     receive: async (sink) => {
       for (;;) {
         let data: Buffer | null;

@@ -79,7 +79,7 @@ class Sender implements Line {
   readonly peer: string;
   readonly datagram = true;
   readonly dialled = false;
-  readonly socket: Socket;
+  readonly #sock: Socket;
   readonly #to: Address;
   readonly #forget: () => void;
   readonly #early: Buffer[] = [];
@@ -88,7 +88,7 @@ class Sender implements Line {
   #done = false;
 
   constructor(sock: Socket, to: Address, peer: string, forget: () => void) {
-    this.socket = sock;
+    this.#sock = sock;
     this.#to = to;
     this.peer = peer;
     this.#forget = forget;
@@ -110,8 +110,12 @@ class Sender implements Line {
 
   async send(chunk: Uint8Array): Promise<void> {
     for (let at = 0; at < chunk.length; at += MAX_DATAGRAM) {
-      await this.socket.sendto(chunk.subarray(at, at + MAX_DATAGRAM), this.#to);
+      await this.#sock.sendto(chunk.subarray(at, at + MAX_DATAGRAM), this.#to);
     }
+  }
+
+  dropped(): number {
+    return this.#sock.droppedDatagrams;
   }
 
   shutdown(): void {}

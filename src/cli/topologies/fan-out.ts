@@ -33,15 +33,15 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   const running = new Set<Promise<void>>();
   let active = 0;
   const input = new Broadcast(io.input);
-  const conversation = ctx.talk ? new Talk(io, o, ctx.log, true) : null;
+  const conversation = ctx.talk ? new Talk(io, true) : null;
 
   const take = async (line: Line): Promise<void> => {
+    const call = new Call(line, o, ctx.log, report, 2);
     if (conversation) {
-      await conversation.add(line.socket, line.peer, "on the line:");
+      await conversation.add(call, "on the line:");
       return;
     }
     report.info(`call from ${line.peer} (${active} on the line)`);
-    const call = new Call(line, o, ctx.log, report, 2);
     const share = input.join();
     try {
       await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);

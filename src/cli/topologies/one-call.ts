@@ -12,20 +12,24 @@ import { debug } from "../report.js";
 import type { Context } from "./context.js";
 import { meter } from "./meter.js";
 
-/** Runs one call to its end: the exit code, or a thrown Failure. */
-export async function oneCall(line: Line, ctx: Context, greeting: string): Promise<number> {
+/**
+ * Runs one call to its end: the exit code, or a thrown Failure. A `shared` call is one of
+ * several in turn (--serial): stdout stays open for the next, and the call ends when the
+ * caller hangs up.
+ */
+export async function oneCall(line: Line, ctx: Context, greeting: string, shared = false): Promise<number> {
   const { o, io, log, report } = ctx;
   debug("%s mode with %s", ctx.talk ? "talk" : "pipe", line.peer);
+  const call = new Call(line, o, log, report);
   if (ctx.talk) {
-    const conversation = new Talk(io, o, log, false);
-    conversation.add(line.socket, line.peer, greeting);
+    const conversation = new Talk(io, false);
+    conversation.add(call, greeting);
     return await conversation.finished;
   }
   report.info(`${greeting} ${line.peer}`);
-  const call = new Call(line, o, log, report);
   const stopMeter = meter(call, ctx);
   try {
-    return await pump(call, stdioEnd(io), o, report, io.interrupt);
+    return await pump(call, stdioEnd(io, { shared }), o, report, io.interrupt);
   } finally {
     stopMeter();
   }

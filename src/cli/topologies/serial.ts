@@ -27,7 +27,7 @@ export async function serial(listener: Listener, ctx: Context): Promise<number> 
       }
       if (line === null) return 130;
       try {
-        const code = await oneCall(line, ctx, "call from");
+        const code = await oneCall(line, ctx, "call from", true);
         if (code === 130) return 130;
       } catch (err) {
         if (!(err instanceof Failure) || err.local) throw err;
