@@ -159,6 +159,18 @@ const PIPE_TOOLS: Tool[] = [
     listen: (p) => `${q(NODE)} ${q(HOTLINE)} -l 127.0.0.1 ${p}`,
     dial: (p) => `${q(NODE)} ${q(HOTLINE)} 127.0.0.1 ${p}`,
   },
+  // BENCH_BASELINE=/path/to/an/older/hotline.js runs that bundle beside this one, for a
+  // before/after of a change in the same run.
+  ...(process.env.BENCH_BASELINE
+    ? [
+        {
+          name: "hotline before",
+          bin: "node",
+          listen: (p: number) => `${q(NODE)} ${q(process.env.BENCH_BASELINE as string)} -l 127.0.0.1 ${p}`,
+          dial: (p: number) => `${q(NODE)} ${q(process.env.BENCH_BASELINE as string)} 127.0.0.1 ${p}`,
+        },
+      ]
+    : []),
   {
     name: "ncat",
     bin: "ncat",

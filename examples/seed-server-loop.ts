@@ -1,6 +1,6 @@
 /**
  * The seed's looping server, line for line: one caller, turn by turn, replies typed on
- * stdin. End of input hangs up. `npm start` runs this on 127.0.0.1:8990.
+ * stdin. End of input hangs up. `npm start` is its twin in the command: `hotline listen --serial`.
  *
  *   node build/examples/seed-server-loop.js [HOST] [PORT]     (default 127.0.0.1 8990)
  */

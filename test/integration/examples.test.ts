@@ -65,9 +65,8 @@ describe("the seed's looping conversation", () => {
   }
 });
 
-test("npm start's program answers the seed's Python client (on a free port)", async () => {
-  // `npm start` runs build/examples/seed-server-loop.js on 127.0.0.1:8990; the same
-  // program on port 0 here, so the test never depends on a fixed port being free.
+test("the seed's looping server answers the seed's Python client (on a free port)", async () => {
+  // Port 0 here, so the test never depends on a fixed port being free.
   const srv = server("ts", "loop", "收到\n");
   const [, port = ""] = await srv.line(READY);
   const cli = client("python", "loop", port, "洞一洞一,听到请回答!\n");

@@ -96,3 +96,56 @@ test("every bad input is a UsageError naming what is wrong", () => {
     );
   }
 });
+
+test("an option that does not apply to the command or mode is refused, never ignored", () => {
+  const bad: [string[], RegExp][] = [
+    [["connect", "-l"], /-l does not apply to 'hotline connect'/],
+    [["probe", "-l", "127.0.0.1", "80"], /-l does not apply to 'hotline probe'/],
+    [["listen", "-z"], /-z does not apply to 'hotline listen'/],
+    [["listen", "-w", "2"], /-w does not apply to 'hotline listen'/],
+    [["-l", "-w", "2", "9000"], /-w does not apply to listening/],
+    [["-u", "--no-shutdown", "h", "1"], /--no-shutdown does not apply to UDP/],
+    [["-u", "-N", "h", "1"], /-N does not apply to UDP/],
+    [["-q", "1", "--recv-only", "h", "1"], /-q and --recv-only cannot be combined/],
+    [["listen", "--serial", "-k"], /-k and --serial cannot be combined/],
+    [["listen", "--serial", "-u"], /--serial does not apply to UDP/],
+    [["--append-output", "h", "1"], /--append-output needs -o or -x/],
+    [["-lu", "--talk", "9000"], /--talk does not apply to a UDP listener/],
+    [["--talk", "--progress", "h", "1"], /--progress does not apply to talk mode/],
+    [["lookup", "-C", "localhost"], /-C does not apply to 'hotline lookup'/],
+    [["-i", "0", "h", "1"], /at least 1 ms/],
+    [["-w", "0", "h", "1"], /at least 1 ms/],
+    [["-i", "9000h", "h", "1"], /at most a year/],
+    [["-lU", "/tmp/\uFFFDx"], /not valid UTF-8/],
+    [["-o", "out\uFFFD", "h", "1"], /not valid UTF-8/],
+    [["help", "frobnicate"], /no help for 'frobnicate'/],
+  ];
+  for (const [argv, message] of bad) {
+    assert.throws(
+      () => parseArgs(argv),
+      (err: Error) => err instanceof UsageError && message.test(err.message),
+      argv.join(" "),
+    );
+  }
+});
+
+test("what the rebuilt command line takes: -k dialling, --serial, long times, help and version words", () => {
+  assert.equal(parseArgs(["-k", "host", "1"]).keepOpen, true);
+  assert.equal(parseArgs(["listen", "--serial"]).serial, true);
+  assert.equal(parseArgs(["-w", "3000000", "host", "1"]).wait, 3_000_000_000);
+  assert.deepEqual([parseArgs(["help"]).command, parseArgs(["help"]).helpFor], ["help", null]);
+  assert.equal(parseArgs(["help", "listen"]).helpFor, "listen");
+  assert.equal(parseArgs(["version"]).command, "version");
+  assert.deepEqual(parseArgs(["-z", "127.0.0.1", "22", "80,443", "22"]).ports, [22, 80, 443]);
+  assert.deepEqual(parseArgs(["probe", "127.0.0.1", "20-21", "25"]).ports, [20, 21, 25]);
+  assert.equal(parseArgs(["--progress", "h", "1"]).progress, "on");
+  assert.equal(parseArgs(["--no-progress", "h", "1"]).progress, "off");
+});
+
+test("a first word close to a command is remembered, so a failed lookup can say 'did you mean'", () => {
+  assert.equal(parseArgs(["lisen"]).didYouMean, "listen");
+  assert.equal(parseArgs(["conect", "9000"]).didYouMean, "connect");
+  assert.equal(parseArgs(["prob", "1"]).didYouMean, "probe");
+  assert.equal(parseArgs(["example.org", "80"]).didYouMean, null);
+  assert.equal(parseArgs(["127.0.0.1", "80"]).didYouMean, null);
+});
