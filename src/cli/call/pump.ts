@@ -53,7 +53,13 @@ export async function pump(
   report: Reporter,
   stop?: AbortSignal,
 ): Promise<number> {
-  const { promise: outcome, resolve: finish } = deferred<GiveUp | { error: unknown }>();
+  const { promise: outcome, resolve: settle } = deferred<GiveUp | { error: unknown }>();
+  /** Set once the outcome is decided: what either direction does after that is the wreckage. */
+  let over = false;
+  const finish = (result: GiveUp | { error: unknown }): void => {
+    over = true;
+    settle(result);
+  };
   const done = (code: number): void => finish({ code, failure: null });
   let inputDone = false;
   let peerDone = false;
@@ -67,6 +73,7 @@ export async function pump(
       // stdout was closed early (| head): stop reading from the peer, quietly.
       report.info("stdout was closed; no longer reading from the peer");
     }
+    if (over) return; // given up: the line was reset under the reader
     peerDone = true;
     local.endOutput();
     debug("%s finished sending", call.peer);

@@ -44,8 +44,8 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
     report.info(`call from ${line.peer} (${active} on the line)`);
     const share = input.join();
     try {
-      await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);
-      report.info(`${line.peer} hung up`);
+      const code = await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);
+      report.info(code === 0 ? `${line.peer} hung up` : `${line.peer} was cut off`);
     } catch (err) {
       if (err instanceof Failure && err.local) failed(err);
       else report.info(`${line.peer}: ${err instanceof Failure ? err.message : reason(err)}`);
