@@ -43,9 +43,12 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
         break;
     }
     log = new SessionLog(o.output, o.hexDump, o.appendOutput);
-    // A UDP listener has no conversation per caller: it always runs in pipe mode.
+    // A UDP listener has no conversation per caller, and --send-only/--recv-only are for
+    // scripts: those always run in pipe mode.
     const talk =
       !(o.udp && o.command === "listen") &&
+      !o.sendOnly &&
+      !o.recvOnly &&
       (o.mode === "talk" || (o.mode === "auto" && io.stdinIsTTY && io.stdout.isTTY === true));
     const ctx: Context = { o, io, log, report, talk };
     debug("%s, %s mode", o.command, talk ? "talk" : "pipe");

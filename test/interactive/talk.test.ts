@@ -275,6 +275,15 @@ describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not install
     await peer.close();
   });
 
+  test("-q after Ctrl-D ends the call even if the other side never hangs up (talk mode ignored -q)", async () => {
+    const port = await listenIn("quit", "-q 300ms");
+    const peer = await caller(port);
+    await tmux.waitFor("quit", /call from/);
+    tmux.press("quit", "C-d");
+    await tmux.waitFor("quit", /exit=0/);
+    await peer.close();
+  });
+
   test("the call ending while you type leaves a clean line and names the unsent text (prompt and text were left, glued to the shell's prompt)", async () => {
     const port = await listenIn("typing");
     const peer = await caller(port);

@@ -25,6 +25,7 @@ import { createInterface, type Interface } from "node:readline";
 import { PassThrough } from "node:stream";
 import { escapeControls, Utf8Decoder } from "../../index.js";
 import type { Call } from "../call/call.js";
+import { later } from "../call/timer.js";
 import { deferred } from "../deferred.js";
 import type { Io } from "../io.js";
 import { reason } from "../report.js";
@@ -168,8 +169,12 @@ export class Talk {
   readonly #done: (code: number) => void;
   readonly finished: Promise<number>;
 
-  constructor(io: Io, switchboard: boolean) {
+  /** -q: how long after Ctrl-D the others have to finish; null waits for them. */
+  readonly #quitAfter: number | null;
+
+  constructor(io: Io, switchboard: boolean, quitAfter: number | null = null) {
     this.#io = io;
+    this.#quitAfter = quitAfter;
     this.#switchboard = switchboard;
     ({ promise: this.finished, resolve: this.#done } = deferred<number>());
     // Readline takes any object with write() and on() as its output; NoScreen is one.
@@ -413,6 +418,14 @@ export class Talk {
         continue;
       }
       this.#shutdown(caller);
+    }
+    // -q: the other side gets that long to finish, then the line is cut.
+    if (this.#quitAfter !== null && !this.#ended) {
+      later(this.#quitAfter, () => {
+        if (this.#ended) return;
+        this.#cutOffEveryone();
+        this.#end(0);
+      });
     }
   }
 

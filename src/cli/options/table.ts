@@ -262,7 +262,11 @@ export const OPTIONS: readonly OptionRow[] = [
       o.mode = o.mode === "pipe" ? conflict("--talk", "--pipe") : "talk";
     },
     misfit: (o) =>
-      o.udp && o.command === "listen" ? "--talk does not apply to a UDP listener: it always runs in pipe mode" : null,
+      o.udp && o.command === "listen"
+        ? "--talk does not apply to a UDP listener: it always runs in pipe mode"
+        : o.sendOnly || o.recvOnly
+          ? "--talk does not apply with --send-only or --recv-only (pipe mode)"
+          : null,
   },
   {
     long: "pipe",

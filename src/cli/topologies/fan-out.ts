@@ -33,7 +33,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   const running = new Set<Promise<void>>();
   let active = 0;
   const input = new Broadcast(io.input);
-  const conversation = ctx.talk ? new Talk(io, true) : null;
+  const conversation = ctx.talk ? new Talk(io, true, o.quitAfterEof) : null;
 
   const take = async (line: Line): Promise<void> => {
     const call = new Call(line, o, ctx.log, report, 2);

@@ -22,7 +22,7 @@ export async function oneCall(line: Line, ctx: Context, greeting: string, shared
   debug("%s mode with %s", ctx.talk ? "talk" : "pipe", line.peer);
   const call = new Call(line, o, log, report);
   if (ctx.talk) {
-    const conversation = new Talk(io, false);
+    const conversation = new Talk(io, false, o.quitAfterEof);
     conversation.add(call, greeting);
     return await conversation.finished;
   }
