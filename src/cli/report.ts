@@ -25,8 +25,15 @@ export class Reporter {
   /** A line drawn in place on stderr (the transfer meter), erased before each message. */
   meter: { erase(): void } | null = null;
 
+  /** Where messages go instead of stderr while talk mode owns the terminal (above the input line). */
+  divert: ((message: string) => void) | null = null;
+
   /** Always shown: failures and the readiness line. */
   say(message: string): void {
+    if (this.divert) {
+      this.divert(message);
+      return;
+    }
     this.meter?.erase();
     this.#stderr.write(`hotline: ${message}\n`);
   }

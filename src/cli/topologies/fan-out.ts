@@ -34,6 +34,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   let active = 0;
   const input = new Broadcast(io.input);
   const conversation = ctx.talk ? new Talk(io, true, o.quitAfterEof) : null;
+  if (conversation) report.divert = (message) => conversation.notice(message);
 
   const take = async (line: Line): Promise<void> => {
     const call = new Call(line, o, ctx.log, report, 2);
@@ -100,6 +101,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   const outcome = await Promise.race([interrupted, fatal, ...(conversation ? [conversation.finished] : [])]);
   await listener.close();
   await answering;
+  report.divert = null;
   if (outcome instanceof Failure) {
     stop.abort();
     await Promise.allSettled(running);

@@ -23,8 +23,13 @@ export async function oneCall(line: Line, ctx: Context, greeting: string, shared
   const call = new Call(line, o, log, report);
   if (ctx.talk) {
     const conversation = new Talk(io, false, o.quitAfterEof);
+    report.divert = (message) => conversation.notice(message);
     conversation.add(call, greeting);
-    return await conversation.finished;
+    try {
+      return await conversation.finished;
+    } finally {
+      report.divert = null;
+    }
   }
   report.info(`${greeting} ${line.peer}`);
   const stopMeter = meter(call, ctx);
