@@ -297,7 +297,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "verbose",
     short: "v",
     verbs: ALL,
-    help: "say more on stderr: -v ends each call with its byte counts (-vv: more still)",
+    help: "say more on stderr (-vv: more still); a call ends with its byte counts",
     set: (o) => {
       o.verbose += 1;
     },
