@@ -38,7 +38,8 @@ export class Call {
   readonly #o: Options;
   readonly #log: SessionLog | null;
   readonly #crlf: CrlfEncoder | null;
-  readonly #idle: IdleClock;
+  /** -i's clock; null without -i, so the data path does not even read the time. */
+  readonly #idle: IdleClock | null;
   readonly #report: Reporter;
   /** The -v level at which close() reports the byte counts (2 for each caller of -k). */
   readonly #summaryLevel: number;
@@ -52,13 +53,19 @@ export class Call {
     this.#report = report;
     this.#summaryLevel = summaryLevel;
     ({ promise: this.abandoned, resolve: this.#abandon } = deferred<GiveUp>());
-    this.#idle = new IdleClock(o.idle, () => {
-      debug("idle timeout fired for %s after %d ms", this.peer, o.idle);
-      // UDP has no other end of a call: quiet for -i is its normal end.
-      if (line.datagram) this.giveUp({ code: 0, failure: null });
-      else
-        this.giveUp({ code: 1, failure: new Failure(`idle timeout: nothing sent or received for ${o.idle} ms (-i)`) });
-    });
+    this.#idle =
+      o.idle === null
+        ? null
+        : new IdleClock(o.idle, () => {
+            debug("idle timeout fired for %s after %d ms", this.peer, o.idle);
+            // UDP has no other end of a call: quiet for -i is its normal end.
+            if (line.datagram) this.giveUp({ code: 0, failure: null });
+            else
+              this.giveUp({
+                code: 1,
+                failure: new Failure(`idle timeout: nothing sent or received for ${o.idle} ms (-i)`),
+              });
+          });
   }
 
   /**
@@ -66,7 +73,7 @@ export class Call {
    * kernel took them; the chunk may be reused then.
    */
   async send(chunk: Buffer): Promise<void> {
-    this.#idle.touch();
+    this.#idle?.touch();
     const data = this.#crlf ? this.#crlf.push(chunk) : chunk;
     this.unsent += data.length;
     await this.line.send(data);
@@ -88,8 +95,9 @@ export class Call {
   receive(sink: Sink): Promise<void> {
     const log = this.#log;
     const drop = this.#o.sendOnly;
+    const idle = this.#idle;
     return this.line.receive((chunk) => {
-      this.#idle.touch();
+      idle?.touch();
       this.received += chunk.length;
       log?.received(chunk);
       return drop ? undefined : sink(chunk);
@@ -101,7 +109,7 @@ export class Call {
     if (this.#givenUp) return;
     this.#givenUp = true;
     debug("giving up on %s (exit %d)", this.peer, why.code);
-    this.#idle.stop();
+    this.#idle?.stop();
     this.line.reset();
     this.#abandon(why);
   }
@@ -110,7 +118,7 @@ export class Call {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#idle.stop();
+    this.#idle?.stop();
     if (!this.#givenUp) await this.line.close();
     debug("closed %s: %s", this.peer, this.summary());
     const label = this.#summaryLevel > 1 ? `${this.peer}: ` : "";

@@ -8,9 +8,8 @@ export class IdleClock {
   #last = performance.now();
   #cancel: (() => void) | null = null;
 
-  /** Starts watching when `ms` is set; `onIdle` runs once after `ms` without touch(). */
-  constructor(ms: number | null, onIdle: () => void) {
-    if (ms === null) return;
+  /** Starts watching: `onIdle` runs once after `ms` without touch(). */
+  constructor(ms: number, onIdle: () => void) {
     const check = (): void => {
       const quiet = performance.now() - this.#last;
       if (quiet >= ms) {
