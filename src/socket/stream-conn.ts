@@ -491,7 +491,7 @@ export class StreamConn {
       // handle is then never closed: the process spins at exit). Closing discards what
       // is queued all the same; the kernel sends RST if unread data is left.
       if (sock.writableEnded && !sock.writableFinished) sock.destroy();
-      else sock.resetAndDestroy();
+      else reset(sock);
     } else if (!sock.destroyed) {
       sock.end();
       if (sock.writableFinished) sock.destroy();
@@ -505,7 +505,7 @@ export class StreamConn {
             sock.once("close", done);
             return () => sock.off("close", done);
           }).catch(() => {
-            sock.resetAndDestroy();
+            reset(sock);
           });
     return this.#closing;
   }
@@ -523,5 +523,17 @@ export class StreamConn {
       this.#waiters.add(waiter);
       return () => this.#waiters.delete(waiter);
     });
+  }
+}
+
+/**
+ * RST for TCP. A Unix stream has no reset: Node throws for it (and the socket stayed
+ * open), so it is destroyed, which drops what is queued all the same.
+ */
+function reset(sock: NetSocket): void {
+  try {
+    sock.resetAndDestroy();
+  } catch {
+    sock.destroy();
   }
 }

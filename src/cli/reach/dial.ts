@@ -22,6 +22,7 @@ import {
   type Socket,
   socket,
 } from "../../index.js";
+import { later } from "../call/timer.js";
 import { Failure } from "../io.js";
 import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
@@ -35,15 +36,15 @@ export function transport(o: Options): string {
 /** Waits for `promise` at most `ms` (null: no limit); null when time ran out. */
 async function bounded<T>(promise: Promise<T>, ms: number | null): Promise<T | null> {
   if (ms === null) return promise;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => {};
   const expired = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), Math.max(0, ms));
+    cancel = later(Math.max(0, ms), () => resolve(null));
   });
   promise.catch(() => {});
   try {
     return await Promise.race([promise, expired]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 
