@@ -167,6 +167,19 @@ describe("probe and lookup", () => {
   });
 });
 
+describe("who is calling", () => {
+  test("IPv4 callers of a dual-stack listener show as IPv4 (they showed as [::ffff:127.0.0.1]:port)", async () => {
+    const listener = hotline(["-l", "-v", "0"], { stdin: "" });
+    const port = await listening(listener);
+    const c = await dial(port);
+    await c.close();
+    const { code, stderr } = await listener.done();
+    assert.equal(code, 0);
+    assert.match(stderr, /call from 127\.0\.0\.1:\d+\n/);
+    assert.doesNotMatch(stderr, /::ffff:/);
+  });
+});
+
 describe("timeouts", () => {
   test("-i closes an idle call with exit 1 and a line saying so", async () => {
     const listener = hotline(["listen", "127.0.0.1", "0", "-i", "300ms"]);

@@ -428,6 +428,20 @@ conn.close()
     await two.close();
   });
 
+  test("with -k, a caller refused by --max-conns is told the line is busy (it only saw a reset)", async () => {
+    const port = await listenIn("busy", "-k --max-conns 1");
+    const one = await caller(port);
+    await tmux.waitFor("busy", /#1 127\.0\.0\.1:\d+ /);
+    const two = await caller(port);
+    assert.equal((await two.recv(200))?.toString(), "hotline: the line is busy (--max-conns 1); try again later\n");
+    assert.equal(await two.recv(10), null, "then the line closes");
+    await tmux.waitFor("busy", /refused 127\.0\.0\.1:\d+: --max-conns 1 reached/);
+    tmux.press("busy", "C-c");
+    await tmux.waitFor("busy", /exit=130/);
+    await one.close();
+    await two.close();
+  });
+
   test("with -k a private line never becomes a broadcast when its caller hangs up (it went to everyone)", async () => {
     const port = await listenIn("priv", "-k");
     const one = await caller(port);

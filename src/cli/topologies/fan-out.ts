@@ -62,7 +62,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
       conversation.notice(busy);
       // A person is calling: say why, rather than a bare reset.
       await line
-        .send(Buffer.from(`hotline: the line is busy (${o.maxConns} callers); try again later\n`))
+        .send(Buffer.from(`hotline: the line is busy (--max-conns ${o.maxConns}); try again later\n`))
         .catch(() => {});
       await line.close();
     } else {
