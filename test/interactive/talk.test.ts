@@ -428,6 +428,24 @@ conn.close()
     await two.close();
   });
 
+  test("--serial talks with one caller after another; the next is answered once the first hangs up", async () => {
+    const port = await listenIn("serial", "--serial");
+    const one = await caller(port);
+    await tmux.waitFor("serial", /call from 127\.0\.0\.1:\d+/);
+    const two = await caller(port); // waits in the backlog
+    await one.sendall(Buffer.from("first caller\n"));
+    await tmux.waitFor("serial", /\] first caller/);
+    await one.close();
+    await tmux.waitFor("serial", /hung up[\s\S]*call from 127\.0\.0\.1:\d+/);
+    await two.sendall(Buffer.from("second caller\n"));
+    await tmux.waitFor("serial", /\] second caller/);
+    tmux.type("serial", "hello two");
+    assert.equal((await two.recv(100))?.toString(), "hello two\n");
+    tmux.press("serial", "C-c");
+    await tmux.waitFor("serial", /exit=130/);
+    await two.close();
+  });
+
   test("with -k, a caller refused by --max-conns is told the line is busy (it only saw a reset)", async () => {
     const port = await listenIn("busy", "-k --max-conns 1");
     const one = await caller(port);
