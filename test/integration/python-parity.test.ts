@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { afterEach, describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child } from "../helpers/child.js";
 import { tempDir } from "../helpers/transports.js";
@@ -50,13 +50,33 @@ def outcome(f):
 
 const X = Buffer.from("x");
 
+/**
+ * Every socket a test makes is closed after it, even when an assertion failed half way:
+ * a socket left open would keep the test file running after its tests ended.
+ */
+const opened = new Set<socket.Socket>();
+function sock(family?: number, type?: number): socket.Socket {
+  const s = socket.socket(family, type);
+  opened.add(s);
+  return s;
+}
+async function pair(family?: number): Promise<[socket.Socket, socket.Socket]> {
+  const both = await socket.socketpair(family);
+  for (const s of both) opened.add(s);
+  return both;
+}
+afterEach(async () => {
+  await Promise.all([...opened].map((s) => s.close()));
+  opened.clear();
+});
+
 // ---- 1. sendto's arguments ------------------------------------------------------------
 
 describe("sendto's arguments are checked as Python checks them", () => {
   const kinds = [
-    { name: "UDP", make: () => socket.socket(socket.AF_INET, socket.SOCK_DGRAM), py: "AF_INET, socket.SOCK_DGRAM" },
-    { name: "TCP", make: () => socket.socket(socket.AF_INET, socket.SOCK_STREAM), py: "AF_INET, socket.SOCK_STREAM" },
-    { name: "Unix stream", make: () => socket.socket(socket.AF_UNIX), py: "AF_UNIX, socket.SOCK_STREAM" },
+    { name: "UDP", make: () => sock(socket.AF_INET, socket.SOCK_DGRAM), py: "AF_INET, socket.SOCK_DGRAM" },
+    { name: "TCP", make: () => sock(socket.AF_INET, socket.SOCK_STREAM), py: "AF_INET, socket.SOCK_STREAM" },
+    { name: "Unix stream", make: () => sock(socket.AF_UNIX), py: "AF_UNIX, socket.SOCK_STREAM" },
   ];
 
   test("sendto(data, null) and sendto(data, 0, null) are TypeError (were EDESTADDRREQ, and a crash on the flags)", async () => {
@@ -76,7 +96,7 @@ describe("sendto's arguments are checked as Python checks them", () => {
   });
 
   test("sendto with flags that are not an integer is a TypeError naming the flags (was ENOPROTOOPT or a crash)", async () => {
-    const s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    const s = sock(socket.AF_INET, socket.SOCK_DGRAM);
     const loose = s.sendto.bind(s) as (...args: unknown[]) => Promise<number>;
     for (const flags of ["0", 0.5, null]) {
       await assert.rejects(loose(X, flags, ["127.0.0.1", 9]), (err: Error) => {
@@ -93,7 +113,8 @@ describe("sendto's arguments are checked as Python checks them", () => {
   });
 
   test("send, recv and sendto with the wrong number of arguments or string flags are TypeError, as in Python", async () => {
-    const s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    const s = sock(socket.AF_INET, socket.SOCK_DGRAM);
+    s.setblocking(false); // a recv that got past the checks fails at once instead of waiting forever
     const loose = s as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const call = (name: string, ...args: unknown[]) =>
       outcome(() => (loose[name] as (...a: unknown[]) => Promise<unknown>).apply(s, args));
@@ -201,7 +222,7 @@ describe("send on a stream socket that is not connected fails as in Python", () 
     ];
     const ours: string[] = [];
     for (const setup of setups) {
-      const s = socket.socket(setup.family);
+      const s = sock(setup.family);
       const to: socket.AddressInput =
         setup.family === socket.AF_UNIX ? join(dir, "nobody") : (setup.address() as [string, number]);
       const round = async (state: string): Promise<void> => {
@@ -246,7 +267,7 @@ print(json.dumps(out))`,
 
   test("sendto on a connected TCP socket sends to the peer, as Linux ignores the address; a Unix stream says EISCONN", async () => {
     for (const family of [socket.AF_INET, socket.AF_UNIX]) {
-      const [a, b] = await socket.socketpair(family);
+      const [a, b] = await pair(family);
       const elsewhere: socket.AddressInput = family === socket.AF_UNIX ? join(tempDir(), "x") : ["127.0.0.1", 9];
       if (family === socket.AF_UNIX) await assert.rejects(a.sendto(X, elsewhere), { code: "EISCONN" });
       else {
@@ -330,7 +351,7 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
     skip: EXACT ? false : NODE_20,
   }, async () => {
     const name = abstractName();
-    const server = socket.socket(socket.AF_UNIX);
+    const server = sock(socket.AF_UNIX);
     await server.bind(name);
     await server.listen();
     assert.equal(server.getsockname(), name);
@@ -343,7 +364,7 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
     const other = abstractName();
     const peer = pythonAbstractServer(other);
     await peer.line(/^ready /m);
-    const c = socket.socket(socket.AF_UNIX);
+    const c = sock(socket.AF_UNIX);
     await c.connect(other);
     assert.equal(c.getpeername(), other);
     assert.equal(c.getsockname(), "");
@@ -356,12 +377,12 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
 
   test("an abstract name may be 108 bytes, its NUL included; 109 is ENAMETOOLONG before Node can cut it", async () => {
     const longest = abstractName(108);
-    const s = socket.socket(socket.AF_UNIX);
+    const s = sock(socket.AF_UNIX);
     await s.bind(longest);
     assert.equal(Buffer.byteLength(s.getsockname() as string), 108);
     await s.close();
-    await assert.rejects(socket.socket(socket.AF_UNIX).bind(abstractName(109)), { code: "ENAMETOOLONG" });
-    await assert.rejects(socket.socket(socket.AF_UNIX).connect(abstractName(109)), { code: "ENAMETOOLONG" });
+    await assert.rejects(sock(socket.AF_UNIX).bind(abstractName(109)), { code: "ENAMETOOLONG" });
+    await assert.rejects(sock(socket.AF_UNIX).connect(abstractName(109)), { code: "ENAMETOOLONG" });
     const theirs = await py(
       `${PY_OUTCOME}\nfor n in (108, 109):\n    print(outcome(lambda: socket.socket(socket.AF_UNIX).bind(b"\\0" + b"z" * (n - 1))))`,
     );
@@ -370,7 +391,7 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
 
   test("a 108-byte abstract name reaches Python both ways on every Node", async () => {
     const name = abstractName(108);
-    const server = socket.socket(socket.AF_UNIX);
+    const server = sock(socket.AF_UNIX);
     await server.bind(name);
     await server.listen();
     const serving = serveOne(server);
@@ -380,7 +401,7 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
     const other = abstractName(108);
     const peer = pythonAbstractServer(other);
     await peer.line(/^ready /m);
-    const c = socket.socket(socket.AF_UNIX);
+    const c = sock(socket.AF_UNIX);
     await c.connect(other);
     await c.sendall(Buffer.from("ok"));
     assert.equal((await within(c.recv(100), 10_000, "Python's reply"))?.toString(), "OK");
@@ -391,30 +412,30 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
   test("a shorter abstract name on Node 20 is EOPNOTSUPP, not a padded name no other program can reach", {
     skip: EXACT ? "this Node binds abstract names exactly" : false,
   }, async () => {
-    await assert.rejects(socket.socket(socket.AF_UNIX).bind(abstractName()), { code: "EOPNOTSUPP" });
-    await assert.rejects(socket.socket(socket.AF_UNIX).connect(abstractName()), { code: "EOPNOTSUPP" });
+    await assert.rejects(sock(socket.AF_UNIX).bind(abstractName()), { code: "EOPNOTSUPP" });
+    await assert.rejects(sock(socket.AF_UNIX).connect(abstractName()), { code: "EOPNOTSUPP" });
   });
 
   test("closing an abstract listener frees the name and leaves no file behind", {
     skip: EXACT ? false : NODE_20,
   }, async () => {
     const name = abstractName();
-    const s = socket.socket(socket.AF_UNIX);
+    const s = sock(socket.AF_UNIX);
     await s.bind(name);
     await s.listen();
-    await assert.rejects(socket.socket(socket.AF_UNIX).bind(name), { code: "EADDRINUSE" });
+    await assert.rejects(sock(socket.AF_UNIX).bind(name), { code: "EADDRINUSE" });
     await s.close();
     assert.equal(existsSync(name.slice(1)), false);
-    const again = socket.socket(socket.AF_UNIX);
+    const again = sock(socket.AF_UNIX);
     await again.bind(name);
     await again.close();
-    await assert.rejects(socket.socket(socket.AF_UNIX).connect(name), socket.ConnectionRefusedError);
+    await assert.rejects(sock(socket.AF_UNIX).connect(name), socket.ConnectionRefusedError);
   });
 
   test("bind('') autobinds an abstract name of Linux's form, as Python's (was a raw Node TypeError)", {
     skip: EXACT ? false : NODE_20,
   }, async () => {
-    const s = socket.socket(socket.AF_UNIX);
+    const s = sock(socket.AF_UNIX);
     await s.bind("");
     const name = s.getsockname() as string;
     assert.match(name, /^\0[0-9a-f]{5}$/);
@@ -430,7 +451,7 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
   test("bind('') where Node cannot autobind is OSError EOPNOTSUPP with a reason, not a raw TypeError", {
     skip: EXACT ? "this Node autobinds" : false,
   }, async () => {
-    await assert.rejects(socket.socket(socket.AF_UNIX).bind(""), (err: Error) => {
+    await assert.rejects(sock(socket.AF_UNIX).bind(""), (err: Error) => {
       assert.ok(err instanceof socket.OSError, `${err.name}: ${err.message}`);
       assert.equal(err.code, "EOPNOTSUPP");
       assert.match(err.message, /autobind/);
@@ -441,12 +462,12 @@ describe('Linux abstract AF_UNIX names ("\\0name"), with Python at the other end
 
 describe("AF_UNIX calls with no name", () => {
   test("listen() on an unbound AF_UNIX socket is EINVAL, as in Python (no autobind there either)", async () => {
-    await assert.rejects(socket.socket(socket.AF_UNIX).listen(), { code: "EINVAL" });
+    await assert.rejects(sock(socket.AF_UNIX).listen(), { code: "EINVAL" });
     assert.equal(await py(`${PY_OUTCOME}\nprint(outcome(lambda: socket.socket(socket.AF_UNIX).listen()))`), "EINVAL\n");
   });
 
   test("connect('') on AF_UNIX is EINVAL, as in Python (was a TCP dial to localhost)", async () => {
-    await assert.rejects(socket.socket(socket.AF_UNIX).connect(""), { code: "EINVAL" });
+    await assert.rejects(sock(socket.AF_UNIX).connect(""), { code: "EINVAL" });
     assert.equal(
       await py(`${PY_OUTCOME}\nprint(outcome(lambda: socket.socket(socket.AF_UNIX).connect("")))`),
       "EINVAL\n",
@@ -458,7 +479,7 @@ describe("AF_UNIX calls with no name", () => {
 
 describe("makefile() as Python's", () => {
   test("a makefile() file has closed, false until close(), as Python's", async () => {
-    const [a, b] = await socket.socketpair();
+    const [a, b] = await pair();
     const f = a.makefile("rw");
     assert.equal(f.closed, false);
     f.close();
@@ -473,7 +494,7 @@ describe("makefile() as Python's", () => {
   });
 
   test("a readline that timed out can be retried and loses nothing, where Python refuses (deviation)", async () => {
-    const [a, b] = await socket.socketpair();
+    const [a, b] = await pair();
     b.settimeout(0.05);
     const f = b.makefile("r");
     await a.sendall(Buffer.from("par"));
@@ -520,7 +541,7 @@ print(json.dumps({"lines": [[list(reader(t, n)) for n in newlines] for t in text
 
   /** Our reader over `text`, sent one byte at a time so "\r" and "\n" arrive apart. */
   async function ourReader(text: string, newline: string | null): Promise<[socket.SocketFile, socket.Socket]> {
-    const [a, b] = await socket.socketpair();
+    const [a, b] = await pair();
     const bytes = Buffer.from(text);
     for (let i = 0; i < bytes.length; i++) await a.sendall(bytes.subarray(i, i + 1));
     await a.close();
@@ -550,11 +571,25 @@ print(json.dumps({"lines": [[list(reader(t, n)) for n in newlines] for t in text
     }
   });
 
+  test("makefile('r') with no newline option gives \\r\\n and \\r as \\n (kept \\r\\n before), as Python's default", async () => {
+    const [a, b] = await pair();
+    await a.sendall(Buffer.from("GET / HTTP/1.0\r\nHost: x\r\rend"));
+    await a.close();
+    const f = b.makefile("r");
+    const lines: string[] = [];
+    for await (const line of f) lines.push(line as string);
+    const theirs = await py(
+      `a, b = socket.socketpair()\na.sendall(b"GET / HTTP/1.0\\r\\nHost: x\\r\\rend")\na.close()\nprint(json.dumps(list(b.makefile("r"))))`,
+    );
+    assert.deepEqual(lines, ["GET / HTTP/1.0\n", "Host: x\n", "\n", "end"]);
+    assert.deepEqual(lines, JSON.parse(theirs));
+  });
+
   test("text write() turns \\n into what newline asks for, as Python", async () => {
     const text = "a\nb\r\nc\rd\n";
     const ours: string[] = [];
     for (const newline of NEWLINE_VALUES) {
-      const [a, b] = await socket.socketpair();
+      const [a, b] = await pair();
       const f = a.makefile("w", { newline: newline as socket.Newline });
       assert.equal(await f.write(text), text.length, "write() counts the characters given");
       await a.close();
@@ -577,7 +612,7 @@ print(json.dumps({"lines": [[list(reader(t, n)) for n in newlines] for t in text
   });
 
   test("a newline value Python refuses is refused (ValueError there: RangeError here); binary files ignore it", async () => {
-    const [a, b] = await socket.socketpair();
+    const [a, b] = await pair();
     assert.throws(() => a.makefile("r", { newline: "x" as socket.Newline }), RangeError);
     assert.throws(() => a.makefile("r", { newline: 1 as unknown as socket.Newline }), TypeError);
     assert.equal(a.makefile("rb", { newline: "x" as socket.Newline }).mode, "rb");
@@ -603,7 +638,7 @@ describe("deviations docs/api.md lists, both sides pinned down", () => {
   });
 
   test("a timeout's TimeoutError carries errno ETIMEDOUT (110 on Linux) where Python's has errno None", async () => {
-    const [a, b] = await socket.socketpair();
+    const [a, b] = await pair();
     b.settimeout(0.01);
     await assert.rejects(b.recv(1), (err: socket.OSError) => {
       assert.ok(err instanceof socket.TimeoutError);
