@@ -637,6 +637,55 @@ describe("deviations docs/api.md lists, both sides pinned down", () => {
     assert.equal(theirs, "0\n0\n4464\n");
   });
 
+  test("sendto to another address on a connected UDP socket is EISCONN where Python sends it", async () => {
+    const [a, b, c] = [
+      sock(socket.AF_INET, socket.SOCK_DGRAM),
+      sock(socket.AF_INET, socket.SOCK_DGRAM),
+      sock(socket.AF_INET, socket.SOCK_DGRAM),
+    ];
+    await b.bind(["127.0.0.1", 0]);
+    await c.bind(["127.0.0.1", 0]);
+    await a.connect(b.getsockname());
+    await assert.rejects(a.sendto(X, c.getsockname()), { code: "EISCONN" });
+    const theirs = await py(`a, b, c = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3))
+b.bind(("127.0.0.1", 0))
+c.bind(("127.0.0.1", 0))
+a.connect(b.getsockname())
+print(a.sendto(b"x", c.getsockname()), c.recv(1))`);
+    assert.equal(theirs, "1 b'x'\n");
+  });
+
+  test("a NUL inside a Unix path is a TypeError where Python binds the part before it", async () => {
+    const dir = tempDir();
+    await assert.rejects(sock(socket.AF_UNIX).bind(join(dir, "a\0b")), TypeError);
+    assert.equal(existsSync(join(dir, "a")), false);
+    await py(`socket.socket(socket.AF_UNIX).bind(sys.argv[1] + "/a\\0b")`, [dir]);
+    assert.equal(existsSync(join(dir, "a")), true, "Python made dir/a");
+  });
+
+  test("accept() gives '' for a Unix caller that bound a name, where Python gives that name", async () => {
+    const dir = tempDir();
+    const server = sock(socket.AF_UNIX);
+    await server.bind(join(dir, "server"));
+    await server.listen();
+    const caller = new Child("python3", [
+      "-c",
+      `import socket, sys\nc = socket.socket(socket.AF_UNIX)\nc.bind(sys.argv[1] + "/caller")\nc.connect(sys.argv[1] + "/server")\nc.recv(1)`,
+      dir,
+    ]);
+    const [conn, addr] = await within(server.accept(), 10_000, "Python to call");
+    opened.add(conn);
+    assert.equal(addr, "");
+    assert.equal(conn.getpeername(), "");
+    await conn.close();
+    assert.equal((await caller.done()).code, 0);
+    const theirs = await py(
+      `d = sys.argv[1]\ns = socket.socket(socket.AF_UNIX)\ns.bind(d + "/s2")\ns.listen()\nc = socket.socket(socket.AF_UNIX)\nc.bind(d + "/c2")\nc.connect(d + "/s2")\nprint(s.accept()[1] == d + "/c2")`,
+      [dir],
+    );
+    assert.equal(theirs, "True\n");
+  });
+
   test("a timeout's TimeoutError carries errno ETIMEDOUT (110 on Linux) where Python's has errno None", async () => {
     const [a, b] = await pair();
     b.settimeout(0.01);
