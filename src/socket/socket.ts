@@ -763,7 +763,10 @@ export class Socket {
       await dgram.send(data, to, deadline);
       return;
     }
-    if (address !== null) await this.#streamDestination(address, deadline);
+    if (address !== null) {
+      const lookup = this.#streamDestination(address, deadline);
+      if (lookup) await lookup; // only a name waits; a literal is checked here and now
+    }
     // No await before the write when connected: a close() called right after send() must
     // find the data already queued.
     const state = this.#open();
@@ -786,20 +789,19 @@ export class Socket {
    * sendto's address on a stream socket, checked as Linux and Python check it. A Unix
    * stream refuses any address (EISCONN when connected, EOPNOTSUPP otherwise). TCP
    * ignores it once the address is valid, so sendto then sends to the peer like send. A
-   * literal is checked without waiting, so a sendto and the sends after it keep their order.
+   * literal is checked synchronously (undefined: nothing to wait for), so a sendto and the
+   * sends made after it without awaiting keep their order; only a name is looked up.
    */
-  async #streamDestination(address: AddressInput, deadline: Deadline): Promise<void> {
+  #streamDestination(address: AddressInput, deadline: Deadline): Promise<unknown> | undefined {
     if (this.family === AF_UNIX) {
       checkUnixPath(address);
       throw oserror(this.#open().kind === "connected" ? "EISCONN" : "EOPNOTSUPP");
     }
     const target = checkInet(this.family, address);
     const literal = isIP(target.host);
-    if (literal !== 0) {
-      if ((literal === 6) !== (this.family === AF_INET6)) throw new gaierror("EAI_ADDRFAMILY", target.host);
-      return;
-    }
-    await this.#resolve(address, deadline);
+    if (literal === 0) return this.#resolve(address, deadline);
+    if ((literal === 6) !== (this.family === AF_INET6)) throw new gaierror("EAI_ADDRFAMILY", target.host);
+    return undefined;
   }
 
   #isConnectedDatagram(dgram: DatagramSocket): boolean {

@@ -265,6 +265,16 @@ print(json.dumps(out))`,
     assert.ok(ours.includes("EPIPE") && ours.includes("ENOTCONN"), ours.join(" "));
   });
 
+  test("a TCP sendto to a literal address keeps its place among sends made without awaiting", async () => {
+    const [a, b] = await pair(socket.AF_INET);
+    const sends = [a.sendto(Buffer.from("1"), ["127.0.0.1", 9]), a.send(Buffer.from("2")), a.sendall(Buffer.from("3"))];
+    await Promise.all(sends);
+    a.shutdown(socket.SHUT_WR);
+    const parts: Buffer[] = [];
+    for await (const chunk of b.chunks()) parts.push(chunk);
+    assert.equal(Buffer.concat(parts).toString(), "123");
+  });
+
   test("sendto on a connected TCP socket sends to the peer, as Linux ignores the address; a Unix stream says EISCONN", async () => {
     for (const family of [socket.AF_INET, socket.AF_UNIX]) {
       const [a, b] = await pair(family);
