@@ -79,5 +79,5 @@ export type { AddrInfo } from "./socket/resolve.js";
 export { getaddrinfo, getfqdn, gethostbyname, gethostname } from "./socket/resolve.js";
 export type { Bytes, SocketOptionValue } from "./socket/socket.js";
 export { Socket, socket } from "./socket/socket.js";
-export type { SocketFileOptions } from "./socket/socket-file.js";
+export type { Newline, SocketFileOptions } from "./socket/socket-file.js";
 export { SocketFile } from "./socket/socket-file.js";

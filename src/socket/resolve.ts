@@ -5,8 +5,8 @@
 import { lookup, lookupService } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { hostname } from "node:os";
-import { checkPort, type Inet4Address, type Inet6Address } from "../address.js";
+import { hostname, networkInterfaces } from "node:os";
+import { checkPort, formatIpv6, type Inet4Address, type Inet6Address, parseIpv6 } from "../address.js";
 import {
   AF_INET,
   AF_INET6,
@@ -59,12 +59,12 @@ export async function getaddrinfo(
   const ports = await portsFor(port, flags, types);
   const addresses = await hostAddresses(host, family, flags);
   const result: AddrInfo[] = [];
-  for (const [ip, fam] of addresses) {
+  for (const { ip, family: fam, scopeId } of addresses) {
     for (const [t, p] of types) {
       const number = ports.get(t);
       if (number === undefined) continue;
       const canon = result.length === 0 && flags & AI_CANONNAME ? (host ?? "") : "";
-      const sockaddr: Inet4Address | Inet6Address = fam === AF_INET6 ? inet6(ip, number) : [ip, number];
+      const sockaddr: Inet4Address | Inet6Address = fam === AF_INET6 ? [ip, number, 0, scopeId] : [ip, number];
       result.push([fam, t, p, canon, sockaddr]);
     }
   }
@@ -164,43 +164,83 @@ function checkHostname(host: string): void {
   }
 }
 
-function inet6(ip: string, port: number): Inet6Address {
-  const cut = ip.indexOf("%");
-  if (cut < 0) return [ip, port, 0, 0];
-  const scope = Number(ip.slice(cut + 1));
-  return [ip.slice(0, cut), port, 0, Number.isInteger(scope) ? scope : 0];
+/** One address getaddrinfo returns: IPv6 in inet_ntop's form, with its scope id apart. */
+interface Found {
+  ip: string;
+  family: number;
+  scopeId: number;
 }
 
-async function hostAddresses(host: string | null, family: number, flags: number): Promise<[string, number][]> {
+/** Node hands literals back as typed ("0::1", "...:8D"); Python gives inet_ntop's form ("::1", "...:8d"). */
+function found(ip: string, family: number, scopeId = 0): Found {
+  const groups = family === AF_INET6 ? parseIpv6(ip) : null;
+  return { ip: groups ? formatIpv6(groups) : ip, family, scopeId };
+}
+
+async function hostAddresses(host: string | null, family: number, flags: number): Promise<Found[]> {
   const want = (fam: number): boolean => family === AF_UNSPEC || family === fam;
   if (host === null) {
     // glibc's order: wildcards IPv4 first, loopbacks IPv6 first.
-    const all: [string, number][] =
+    const all =
       flags & AI_PASSIVE
-        ? [
-            ["0.0.0.0", AF_INET],
-            ["::", AF_INET6],
-          ]
-        : [
-            ["::1", AF_INET6],
-            ["127.0.0.1", AF_INET],
-          ];
-    return all.filter(([, fam]) => want(fam));
+        ? [found("0.0.0.0", AF_INET), found("::", AF_INET6)]
+        : [found("::1", AF_INET6), found("127.0.0.1", AF_INET)];
+    return all.filter((f) => want(f.family));
   }
-  const literal = isIP(host.split("%")[0] ?? "");
+  const cut = host.indexOf("%");
+  const bare = cut < 0 ? host : host.slice(0, cut);
+  const literal = isIP(bare);
   if (literal !== 0) {
     const fam = literal === 6 ? AF_INET6 : AF_INET;
     if (!want(fam)) throw new gaierror("EAI_ADDRFAMILY", host);
-    return [[host, fam]];
+    if (cut < 0) return [found(host, fam)];
+    // glibc takes a scope on IPv6 literals only, and refuses one it cannot read.
+    const scopeId = fam === AF_INET6 ? await scopeIdOf(bare, host.slice(cut + 1)) : null;
+    if (scopeId === null) throw new gaierror("EAI_NONAME", host);
+    return [found(bare, fam, scopeId)];
   }
   if (host === "" || flags & AI_NUMERICHOST) throw new gaierror("EAI_NONAME", host);
   checkHostname(host);
-  const found = await lookup(host, { all: true, family: family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0 }).catch(
-    (err: unknown) => {
-      throw fromNodeError(err, host);
-    },
-  );
-  return found.map(({ address, family: f }) => [address, f === 6 ? AF_INET6 : AF_INET]);
+  const addresses = await lookup(host, {
+    all: true,
+    family: family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0,
+  }).catch((err: unknown) => {
+    throw fromNodeError(err, host);
+  });
+  return addresses.map(({ address, family: f }) => found(address, f === 6 ? AF_INET6 : AF_INET));
+}
+
+/**
+ * The scope id of "addr%scope", by glibc's rule (inet6_scopeid_pton): an interface name
+ * on link-local and link- or node-local multicast addresses, else a decimal number up to
+ * 2^32-1 on any address; null when it is neither (getaddrinfo then says EAI_NONAME).
+ */
+async function scopeIdOf(ip: string, scope: string): Promise<number | null> {
+  const groups = parseIpv6(ip);
+  if (groups === null || scope === "") return null;
+  const first = groups[0] ?? 0;
+  const local = (first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff01 || (first & 0xff0f) === 0xff02;
+  if (local) {
+    const index = await interfaceIndex(scope);
+    if (index !== null) return index;
+  }
+  if (!/^[0-9]+$/.test(scope)) return null;
+  const number = Number(scope);
+  return number <= 0xffffffff ? number : null;
+}
+
+/**
+ * if_nametoindex(), which Node lacks: Linux lists every interface's index in sysfs.
+ * Elsewhere, the scope id of the interface's link-local address is its index.
+ */
+async function interfaceIndex(name: string): Promise<number | null> {
+  if (name.length > 15 || name.includes("/") || name === "." || name === "..") return null;
+  const text = await readFile(`/sys/class/net/${name}/ifindex`, "utf8").catch(() => null);
+  if (text !== null && /^[0-9]+\s*$/.test(text)) return Number(text);
+  for (const entry of networkInterfaces()[name] ?? []) {
+    if (entry.family === "IPv6" && entry.scopeid) return entry.scopeid;
+  }
+  return null;
 }
 
 /** The port for each wanted socket type; a service name may exist for tcp, udp or both. */

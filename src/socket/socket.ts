@@ -6,7 +6,7 @@
  * accept, StreamConn for recv/send on a stream, DatagramSocket for UDP. This file holds
  * argument checking, state and options; the parts hold the I/O.
  */
-import { type NetConnectOpts, connect as netConnect } from "node:net";
+import { isIP, type NetConnectOpts, connect as netConnect } from "node:net";
 import {
   type Address,
   type AddressInput,
@@ -53,6 +53,7 @@ import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
 import { asResult, type Sink, StreamConn } from "./stream-conn.js";
 import { StreamListener } from "./stream-listener.js";
+import { autobindName, checkAbstractName } from "./unix-names.js";
 import { Deadline, race, until } from "./wait.js";
 
 /** A socket option value: an integer, or bytes as Python's struct-packed values. */
@@ -150,8 +151,8 @@ export class Socket {
     let listener: StreamListener;
     if (this.family === AF_UNIX) {
       const path = checkUnixPath(address);
-      listener = await StreamListener.open({ path });
-      this.#unixLocal = path;
+      checkAbstractName(path);
+      [listener, this.#unixLocal] = path === "" ? await autobind() : [await StreamListener.open({ path }), path];
     } else {
       const target = await this.#resolve(address, Deadline.never);
       listener = await StreamListener.open({
@@ -313,11 +314,24 @@ export class Socket {
     return this.#transmit("sendall", data, flags, null);
   }
 
-  /** Sends a datagram to `address`: sendto(data, address) or sendto(data, flags, address). */
-  async sendto(data: Bytes, flagsOrAddress: number | AddressInput, maybeAddress?: AddressInput): Promise<number> {
-    const address = maybeAddress ?? (flagsOrAddress as AddressInput);
-    const flags = maybeAddress === undefined ? 0 : (flagsOrAddress as number);
-    await this.#transmit("sendto", data, flags, address);
+  /**
+   * Sends a datagram to `address`: sendto(data, address) or sendto(data, flags, address).
+   * Which form is meant goes by the number of arguments, as in Python, so a null or
+   * missing address is a TypeError in both forms and never mistaken for the other one.
+   * On a stream socket it does what Linux does: TCP ignores the address once connected
+   * (EPIPE before); a Unix stream is EISCONN connected, EOPNOTSUPP otherwise.
+   */
+  sendto(data: Bytes, address: AddressInput): Promise<number>;
+  sendto(data: Bytes, flags: number, address: AddressInput): Promise<number>;
+  async sendto(data: Bytes, ...rest: unknown[]): Promise<number> {
+    if (rest.length !== 1 && rest.length !== 2) {
+      throw new TypeError(`sendto() takes 2 or 3 arguments (${rest.length + 1} given)`);
+    }
+    const [flags, address] = rest.length === 1 ? [0, rest[0]] : [rest[0], rest[1]];
+    if (address === null || address === undefined) {
+      throw new TypeError(`sendto(): ${familyName(this.family)} address must be given, not ${String(address)}`);
+    }
+    await this.#transmit("sendto", data, flags, address as AddressInput);
     return data.length;
   }
 
@@ -650,9 +664,12 @@ export class Socket {
    */
   async #dialOptions(address: AddressInput, state: State, deadline: Deadline): Promise<NetConnectOpts> {
     if (this.family === AF_UNIX) {
+      const path = checkUnixPath(address);
+      if (path === "") throw oserror("EINVAL", "connect() needs an AF_UNIX path or abstract name, not an empty one");
+      checkAbstractName(path);
       if (state.kind === "bound") throw oserror("EOPNOTSUPP", "Node cannot connect from a bound AF_UNIX socket");
-      this.#unixPeer = checkUnixPath(address);
-      return { path: this.#unixPeer, allowHalfOpen: true };
+      this.#unixPeer = path;
+      return { path, allowHalfOpen: true };
     }
     const target = await this.#resolve(address, deadline.nonBlocking ? Deadline.never : deadline);
     const options: NetConnectOpts = {
@@ -708,8 +725,9 @@ export class Socket {
     return { ...target, host };
   }
 
-  async #receive(op: string, bufsize: number, flags: number): Promise<[Buffer | null, Address | null]> {
+  async #receive(op: string, bufsize: number, flags: unknown): Promise<[Buffer | null, Address | null]> {
     checkSize(op, bufsize);
+    checkFlags(op, flags);
     if ((flags & ~RECV_FLAGS) !== 0) throw unsupported(`${op} flags 0x${flags.toString(16)}`);
     const deadline = flags & MSG_DONTWAIT ? Deadline.after(0) : this.#deadline();
     const peek = (flags & MSG_PEEK) !== 0;
@@ -731,10 +749,11 @@ export class Socket {
     return [have === 0 ? null : Buffer.concat(parts, have), null];
   }
 
-  async #transmit(op: string, data: Bytes, flags: number, address: AddressInput | null): Promise<void> {
+  async #transmit(op: string, data: Bytes, flags: unknown, address: AddressInput | null): Promise<void> {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`${op}() needs bytes (a Buffer or Uint8Array), not ${typeof data}`);
     }
+    checkFlags(op, flags);
     if (flags !== 0 && flags !== MSG_DONTWAIT) throw unsupported(`${op} flags 0x${flags.toString(16)}`);
     const deadline = flags & MSG_DONTWAIT ? Deadline.after(0) : this.#deadline();
     if (this.type === SOCK_DGRAM) {
@@ -744,12 +763,45 @@ export class Socket {
       await dgram.send(data, to, deadline);
       return;
     }
-    if (address !== null) throw oserror(this.#state.kind === "connected" ? "EISCONN" : "ENOTCONN");
+    if (address !== null) {
+      const lookup = this.#streamDestination(address, deadline);
+      if (lookup) await lookup; // only a name waits; a literal is checked here and now
+    }
     // No await before the write when connected: a close() called right after send() must
     // find the data already queued.
     const state = this.#open();
-    const conn = state.kind === "connected" ? state.conn : await this.#conn(deadline);
+    if (state.kind === "connected") return state.conn.sendall(data, deadline);
+    if (state.kind !== "connecting") throw this.#notConnected();
+    const conn = await this.#conn(deadline);
     await conn.sendall(data, deadline);
+  }
+
+  /**
+   * Sending on a stream that is not connected (fresh, bound, listening): what Linux says,
+   * so what Python raises. TCP says EPIPE (BrokenPipeError), as for a connection whose
+   * sending side is gone; a Unix stream says ENOTCONN.
+   */
+  #notConnected(): OSError {
+    return this.family === AF_UNIX ? oserror("ENOTCONN") : oserror("EPIPE", "the socket is not connected");
+  }
+
+  /**
+   * sendto's address on a stream socket, checked as Linux and Python check it. A Unix
+   * stream refuses any address (EISCONN when connected, EOPNOTSUPP otherwise). TCP
+   * ignores it once the address is valid, so sendto then sends to the peer like send. A
+   * literal is checked synchronously (undefined: nothing to wait for), so a sendto and the
+   * sends made after it without awaiting keep their order; only a name is looked up.
+   */
+  #streamDestination(address: AddressInput, deadline: Deadline): Promise<unknown> | undefined {
+    if (this.family === AF_UNIX) {
+      checkUnixPath(address);
+      throw oserror(this.#open().kind === "connected" ? "EISCONN" : "EOPNOTSUPP");
+    }
+    const target = checkInet(this.family, address);
+    const literal = isIP(target.host);
+    if (literal === 0) return this.#resolve(address, deadline);
+    if ((literal === 6) !== (this.family === AF_INET6)) throw new gaierror("EAI_ADDRFAMILY", target.host);
+    return undefined;
   }
 
   #isConnectedDatagram(dgram: DatagramSocket): boolean {
@@ -766,7 +818,7 @@ export class Socket {
   }
 
   #describe(address: AddressInput): string {
-    if (typeof address === "string") return address;
+    if (typeof address === "string") return formatAddress(address);
     return formatAddress([address[0], address[1]]);
   }
 }
@@ -774,6 +826,30 @@ export class Socket {
 /** Python's socket(): `socket(AF_INET, SOCK_STREAM)`. */
 export function socket(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0): Socket {
   return new Socket(family, type, proto);
+}
+
+/**
+ * Python's bind("") on AF_UNIX (Linux autobind): an abstract name of the kernel's form,
+ * tried until one is free, as the kernel does.
+ */
+async function autobind(): Promise<[StreamListener, string]> {
+  for (let attempt = 1; ; attempt++) {
+    const name = autobindName();
+    try {
+      return [await StreamListener.open({ path: name }), name];
+    } catch (err) {
+      if ((err as OSError).code !== "EADDRINUSE" || attempt === 64) throw err;
+    }
+  }
+}
+
+/** Flags are an integer, as Python's (a string or a fraction is a TypeError naming them). */
+function checkFlags(op: string, flags: unknown): asserts flags is number {
+  if (typeof flags !== "number" || !Number.isInteger(flags)) {
+    const shown =
+      typeof flags === "string" ? `string ${JSON.stringify(flags)}` : flags === null ? "null" : typeof flags;
+    throw new TypeError(`${op}() flags must be an integer, not ${typeof flags === "number" ? flags : shown}`);
+  }
 }
 
 function checkSize(op: string, n: unknown): void {

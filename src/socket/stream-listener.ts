@@ -9,6 +9,7 @@ import { stat } from "node:fs/promises";
 import { createServer, type ListenOptions, type Socket as NetSocket, type Server } from "node:net";
 import { dirname } from "node:path";
 import { debuglog } from "node:util";
+import { formatAddress, isAbstractName } from "../address.js";
 import { SOMAXCONN } from "../constants.js";
 import { fromNodeError, type OSError, oserror } from "../errors.js";
 import { StreamConn } from "./stream-conn.js";
@@ -116,7 +117,7 @@ export class StreamListener {
  * there but not writable stays PermissionError.
  */
 async function unixBindError(err: OSError, path: string): Promise<OSError> {
-  if (err.code !== "EACCES") return err;
+  if (err.code !== "EACCES" || isAbstractName(path)) return err; // an abstract name has no directory
   const missing = await stat(dirname(path)).then(
     () => false,
     (statError: NodeJS.ErrnoException) => statError.code === "ENOENT",
@@ -125,7 +126,7 @@ async function unixBindError(err: OSError, path: string): Promise<OSError> {
 }
 
 function describeListen(options: ListenOptions): string {
-  if (options.path !== undefined) return options.path;
+  if (options.path !== undefined) return formatAddress(options.path); // "@name" for an abstract name, not a raw NUL
   const host = options.host ?? "";
   return host.includes(":") ? `[${host}]:${options.port}` : `${host}:${options.port}`;
 }

@@ -1,7 +1,18 @@
 /** Address checking and formatting: Node's lenient parsing never gets the input. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkInet, checkPort, checkUnixPath, formatAddress, parsePort, UNIX_PATH_MAX } from "../../src/address.js";
+import {
+  checkInet,
+  checkPort,
+  checkUnixPath,
+  formatAddress,
+  formatIpv6,
+  normalizeIpv6,
+  parseIpv6,
+  parsePort,
+  UNIX_ABSTRACT_MAX,
+  UNIX_PATH_MAX,
+} from "../../src/address.js";
 import { AF_INET, AF_INET6 } from "../../src/constants.js";
 import { parseServices } from "../../src/socket/resolve.js";
 
@@ -52,6 +63,61 @@ test("formatAddress writes what people read", () => {
   assert.equal(formatAddress(["::1", 8990, 0, 0]), "[::1]:8990");
   assert.equal(formatAddress("/tmp/s.sock"), "/tmp/s.sock");
   assert.equal(formatAddress(""), "(unnamed)");
+  assert.equal(formatAddress("\0name\0x"), "@name@x", "an abstract name as ss writes it, never a raw NUL");
+});
+
+test("checkUnixPath takes Linux abstract names (\\0name, NULs inside) up to 108 bytes (were refused)", {
+  skip: process.platform === "linux" ? false : "Linux only",
+}, () => {
+  assert.equal(checkUnixPath("\0name\0x"), "\0name\0x");
+  assert.equal(checkUnixPath("\0"), "\0", "the empty abstract name");
+  const longest = `\0${"a".repeat(UNIX_ABSTRACT_MAX - 1)}`;
+  assert.equal(checkUnixPath(longest), longest);
+  assert.throws(() => checkUnixPath(`${longest}a`), { code: "ENAMETOOLONG" });
+  assert.throws(() => checkUnixPath("/tmp/a\0b"), TypeError, "a NUL inside a path would cut it short");
+});
+
+test("IPv6 literals are written as glibc's inet_ntop writes them (getaddrinfo used to give them as typed)", () => {
+  for (const [text, expected] of [
+    ["ff02::1de:c0:face:8D", "ff02::1de:c0:face:8d"],
+    ["0::1", "::1"],
+    ["::", "::"],
+    ["::2", "::2"],
+    ["::0.0.0.2", "::2"],
+    ["::1.2.3.4", "::1.2.3.4"],
+    ["::FFFF:1.2.3.4", "::ffff:1.2.3.4"],
+    ["0:0:0:0:0:ffff:102:304", "::ffff:1.2.3.4"],
+    ["::ffff:0:0", "::ffff:0.0.0.0"],
+    ["::ffff:1:2", "::ffff:0.1.0.2"],
+    ["::fffe:1.2.3.4", "::fffe:102:304"],
+    ["1:0:0:2:0:0:0:3", "1:0:0:2::3"],
+    ["1:0:0:2:0:0:3:4", "1::2:0:0:3:4"],
+    ["0:1:0:0:0:0:0:0", "0:1::"],
+    ["1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0"],
+    ["1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"],
+    ["1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"],
+    ["0::0:1:0.0.0.0", "::1:0:0"],
+  ]) {
+    assert.equal(normalizeIpv6(text as string), expected, text);
+  }
+  for (const bad of [
+    "::01.2.3.4",
+    "1:2:3:4:5:6:7:8:9",
+    "1::2::3",
+    "::00001",
+    ":1::",
+    "1:::2",
+    "::1.2.3",
+    "1:2:3:4:5:6:7:8::",
+    "::1.2.3.4:5",
+    "fe80::1%lo",
+    "",
+    "1.2.3.4",
+    "g::1",
+  ]) {
+    assert.equal(parseIpv6(bad), null, JSON.stringify(bad));
+  }
+  assert.equal(formatIpv6([0xfe80, 0, 0, 0, 0, 0, 0, 1]), "fe80::1");
 });
 
 test("services(5) parsing keeps tcp and udp ports and aliases", () => {
