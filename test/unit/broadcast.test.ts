@@ -88,3 +88,17 @@ test("end() ends every member's input (the drain at an interrupt)", async () => 
   b.end();
   assert.equal(await take(one), null);
 });
+
+test("a chunk read just as the last member left goes to the next one (--serial and -k lost it)", async () => {
+  const src = source(["a", "b"]);
+  const b = new Broadcast(src.iterable);
+  const first = b.join();
+  const it = first[Symbol.asyncIterator]();
+  assert.equal(await take(it), "a");
+  const orphan = it.next(); // the call ends while this read is pending
+  first.leave();
+  assert.equal((await orphan).done, true);
+  const next = b.join()[Symbol.asyncIterator]();
+  assert.equal(await take(next), "b");
+  assert.equal(await take(next), null);
+});

@@ -85,6 +85,7 @@ export async function pump(
   const send = async (): Promise<void> => {
     if (o.recvOnly) return;
     for await (const chunk of local.input) await call.send(chunk);
+    if (over) return; // the call ended while this loop waited for input
     inputDone = true;
     call.endOfInput();
     report.info("end of input", 2);

@@ -27,7 +27,7 @@ import { escapeControls, Utf8Decoder } from "../../index.js";
 import type { Call } from "../call/call.js";
 import { later } from "../call/timer.js";
 import { deferred } from "../deferred.js";
-import type { Io } from "../io.js";
+import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
@@ -41,6 +41,8 @@ interface Caller {
   decoder: Utf8Decoder;
   partial: string;
   flushTimer: NodeJS.Timeout | undefined;
+  /** It has finished sending, and -k keeps the call open for what you still type. */
+  finished: boolean;
 }
 
 /**
@@ -171,10 +173,15 @@ export class Talk {
 
   /** -q: how long after Ctrl-D the others have to finish; null waits for them. */
   readonly #quitAfter: number | null;
+  #cancelQuit: (() => void) | null = null;
+  /** -k when dialling: the call stays open after the other side finished sending. */
+  readonly #stayAfterPeer: boolean;
+  readonly #onInterrupt = (): void => this.#hangUpNow();
 
-  constructor(io: Io, switchboard: boolean, quitAfter: number | null = null) {
+  constructor(io: Io, switchboard: boolean, quitAfter: number | null = null, stayAfterPeer = false) {
     this.#io = io;
     this.#quitAfter = quitAfter;
+    this.#stayAfterPeer = stayAfterPeer;
     this.#switchboard = switchboard;
     ({ promise: this.finished, resolve: this.#done } = deferred<number>());
     // Readline takes any object with write() and on() as its output; NoScreen is one.
@@ -187,7 +194,7 @@ export class Talk {
     this.#rl.on("SIGINT", () => this.#hangUpNow());
     this.#rl.on("SIGCONT", () => this.#continued());
     this.#rl.on("close", () => this.#hangUpPolitely());
-    io.interrupt.addEventListener("abort", () => this.#hangUpNow(), { once: true });
+    io.interrupt.addEventListener("abort", this.#onInterrupt, { once: true });
     this.#updatePrompt();
   }
 
@@ -200,6 +207,7 @@ export class Talk {
       decoder: new Utf8Decoder(),
       partial: "",
       flushTimer: undefined,
+      finished: false,
     };
     // -i and other give-ups end the call from the pipeline; the conversation says why.
     call.abandoned.then((why) => {
@@ -212,7 +220,7 @@ export class Talk {
       : " (Ctrl-D hangs up)";
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
     if (this.#hungUp) this.#shutdown(caller);
-    return this.#listen(caller).catch((err: unknown) => this.#gone(caller, 1, reason(err)));
+    return this.#listen(caller).catch((err: unknown) => this.#failed(caller, err));
   }
 
   /** A notice from hotline itself, above the input line. */
@@ -228,7 +236,26 @@ export class Talk {
     });
     this.#heard(caller, caller.decoder.end());
     this.#flush(caller);
+    if (this.#stayAfterPeer && !this.#hungUp) {
+      caller.finished = true;
+      this.#notice(`${this.#name(caller)} has finished sending; type on, Ctrl-D hangs up (-k)`);
+      return;
+    }
     this.#gone(caller, 0, "hung up");
+  }
+
+  /**
+   * A call failed. A local failure (a -o/-x file that cannot be written) ends the whole
+   * session, every caller included: going on would lose data in silence.
+   */
+  #failed(caller: Caller, err: unknown): void {
+    if (err instanceof Failure && err.local) {
+      this.#notice(err.message);
+      this.#cutOffEveryone();
+      this.#end(1);
+      return;
+    }
+    this.#gone(caller, 1, reason(err));
   }
 
   /** Shows complete lines at once; holds a trailing partial line briefly for its rest. */
@@ -347,9 +374,10 @@ export class Talk {
 
   /** The write side: one line to one caller. */
   #say(caller: Caller, text: string): void {
-    caller.call
-      .send(Buffer.from(text, "utf8"))
-      .catch((err: unknown) => this.#notice(`could not send to ${this.#name(caller)}: ${reason(err)}`));
+    caller.call.send(Buffer.from(text, "utf8")).catch((err: unknown) => {
+      if (err instanceof Failure && err.local) this.#failed(caller, err);
+      else this.#notice(`could not send to ${this.#name(caller)}: ${reason(err)}`);
+    });
   }
 
   #command(line: string): void {
@@ -418,10 +446,11 @@ export class Talk {
         continue;
       }
       this.#shutdown(caller);
+      if (caller.finished) this.#gone(caller, 0, "hung up"); // both sides are done now
     }
     // -q: the other side gets that long to finish, then the line is cut.
     if (this.#quitAfter !== null && !this.#ended) {
-      later(this.#quitAfter, () => {
+      this.#cancelQuit = later(this.#quitAfter, () => {
         if (this.#ended) return;
         this.#cutOffEveryone();
         this.#end(0);
@@ -450,6 +479,8 @@ export class Talk {
   #end(code: number): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#cancelQuit?.();
+    this.#io.interrupt.removeEventListener("abort", this.#onInterrupt);
     this.#closeInput();
     this.#done(code);
   }

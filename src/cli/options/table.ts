@@ -67,6 +67,7 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o, v, n) => {
       o.maxConns = count(v, n);
     },
+    misfit: (o) => (o.keepOpen ? null : "--max-conns applies with -k (many callers at once)"),
   },
   {
     long: "udp",
@@ -283,7 +284,12 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o) => {
       o.progress = o.progress === "off" ? conflict("--progress", "--no-progress") : "on";
     },
-    misfit: (o) => (o.mode === "talk" ? "--progress does not apply to talk mode" : null),
+    misfit: (o) =>
+      o.mode === "talk"
+        ? "--progress does not apply to talk mode"
+        : o.keepOpen && o.command === "listen"
+          ? "--progress does not apply to -k: many calls share stderr"
+          : null,
   },
   {
     long: "no-progress",

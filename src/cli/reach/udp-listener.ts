@@ -69,7 +69,11 @@ export class UdpListener implements Listener {
         debug("datagram from a new sender, %s", key);
         this.#signal();
       }
-      await sender.deliver(data);
+      try {
+        await sender.deliver(data);
+      } catch (err) {
+        sender.fail(err); // the sender's call fails (a log or stdout error), not the listener
+      }
     }
   }
 }
@@ -85,7 +89,10 @@ class Sender implements Line {
   readonly #early: Buffer[] = [];
   #sink: Sink | null = null;
   #ended = deferred<void>();
+  #failure: unknown = null;
   #done = false;
+  /** Datagrams that came before the call started receiving, past EARLY_LIMIT. */
+  #lostEarly = 0;
 
   constructor(sock: Socket, to: Address, peer: string, forget: () => void) {
     this.#sock = sock;
@@ -99,13 +106,16 @@ class Sender implements Line {
     if (this.#done) return undefined;
     if (this.#sink) return this.#sink(data);
     if (this.#early.length < EARLY_LIMIT) this.#early.push(data);
+    else this.#lostEarly += 1;
     return undefined;
   }
 
   async receive(sink: Sink): Promise<void> {
-    this.#sink = sink;
+    // What came first goes first: datagrams arriving meanwhile join the early queue.
     for (let data = this.#early.shift(); data; data = this.#early.shift()) await sink(data);
-    return this.#ended.promise;
+    this.#sink = sink;
+    await this.#ended.promise;
+    if (this.#failure !== null) throw this.#failure;
   }
 
   async send(chunk: Uint8Array): Promise<void> {
@@ -115,7 +125,7 @@ class Sender implements Line {
   }
 
   dropped(): number {
-    return this.#sock.droppedDatagrams;
+    return this.#sock.droppedDatagrams + this.#lostEarly;
   }
 
   shutdown(): void {}
@@ -127,6 +137,13 @@ class Sender implements Line {
   close(): Promise<void> {
     this.end();
     return Promise.resolve();
+  }
+
+  /** Its call failed taking a datagram: receive() rejects with `err`. */
+  fail(err: unknown): void {
+    if (this.#done) return;
+    this.#failure = err;
+    this.end();
   }
 
   /** No more datagrams for this call: its receive() resolves, and the listener forgets it. */

@@ -3,8 +3,10 @@
  * The input is read once; each chunk goes to every member, and the next is read only
  * when no member still holds the last (a chunk's memory is reused by the next read).
  * Nothing is read while nobody is on the line, so `hotline -lk < file` sends the file to
- * a caller instead of reading it to nobody. A member that joins late gets the chunks that
- * follow; one that leaves never holds the others up.
+ * a caller instead of reading it to nobody; a chunk read just as the last member left is
+ * kept for the next one. A member that joins late gets the chunks that follow; one that
+ * leaves never holds the others up. --serial uses it too, with one member at a time, so
+ * a call that ends while its read is pending never takes a chunk with it.
  */
 import { deferred } from "../deferred.js";
 
@@ -29,6 +31,8 @@ export class Broadcast {
   readonly #members = new Set<Member>();
   #chunk: Buffer | null = null;
   #generation = 0;
+  /** Whether any member was handed the current chunk: one read while nobody was left waits for the next. */
+  #delivered = false;
   #reading = false;
   #ended = false;
   #failure: unknown = null;
@@ -38,13 +42,13 @@ export class Broadcast {
     this.#source = source;
   }
 
-  /** Whether the input has ended (or end() was called). */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   join(): Share {
-    const member: Member = { seen: this.#generation, holding: false, left: false };
+    // A chunk nobody was handed yet (read just as the last member left) is this one's.
+    const member: Member = {
+      seen: this.#delivered ? this.#generation : this.#generation - 1,
+      holding: false,
+      left: false,
+    };
     this.#members.add(member);
     const iterator: AsyncIterator<Buffer> = {
       next: () => this.#next(member),
@@ -73,6 +77,7 @@ export class Broadcast {
       if (member.seen < this.#generation && this.#chunk !== null) {
         member.seen = this.#generation;
         member.holding = true;
+        this.#delivered = true;
         return { value: this.#chunk, done: false };
       }
       if (this.#ended) return DONE;
@@ -93,6 +98,7 @@ export class Broadcast {
         else {
           this.#chunk = result.value;
           this.#generation += 1;
+          this.#delivered = false;
         }
         this.#signal();
       },

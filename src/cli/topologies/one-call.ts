@@ -9,20 +9,21 @@ import { stdioEnd } from "../endpoints/stdio.js";
 import { Talk } from "../endpoints/terminal.js";
 import type { Line } from "../reach/line.js";
 import { debug } from "../report.js";
+import type { Share } from "./broadcast.js";
 import type { Context } from "./context.js";
 import { meter } from "./meter.js";
 
 /**
- * Runs one call to its end: the exit code, or a thrown Failure. A `shared` call is one of
- * several in turn (--serial): stdout stays open for the next, and the call ends when the
- * caller hangs up.
+ * Runs one call to its end: the exit code, or a thrown Failure. A call given a `share` of
+ * stdin is one of several in turn (--serial): stdout stays open for the next, and the
+ * call ends when the caller hangs up.
  */
-export async function oneCall(line: Line, ctx: Context, greeting: string, shared = false): Promise<number> {
+export async function oneCall(line: Line, ctx: Context, greeting: string, share?: Share): Promise<number> {
   const { o, io, log, report } = ctx;
   debug("%s mode with %s", ctx.talk ? "talk" : "pipe", line.peer);
   const call = new Call(line, o, log, report);
   if (ctx.talk) {
-    const conversation = new Talk(io, false, o.quitAfterEof);
+    const conversation = new Talk(io, false, o.quitAfterEof, o.keepOpen && line.dialled);
     report.divert = (message) => conversation.notice(message);
     conversation.add(call, greeting);
     try {
@@ -34,7 +35,8 @@ export async function oneCall(line: Line, ctx: Context, greeting: string, shared
   report.info(`${greeting} ${line.peer}`);
   const stopMeter = meter(call, ctx);
   try {
-    return await pump(call, stdioEnd(io, { shared }), o, report, io.interrupt);
+    const local = share ? stdioEnd(io, { input: share, shared: true }) : stdioEnd(io);
+    return await pump(call, local, o, report, io.interrupt);
   } finally {
     stopMeter();
   }

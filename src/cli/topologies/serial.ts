@@ -7,11 +7,15 @@
 import { Failure } from "../io.js";
 import type { Listener } from "../reach/listen.js";
 import { reason } from "../report.js";
+import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
 import { oneCall } from "./one-call.js";
 
 export async function serial(listener: Listener, ctx: Context): Promise<number> {
   const { io, report } = ctx;
+  // One reader of stdin for all the calls: a call that ends while waiting for input
+  // leaves the next chunk to the next call.
+  const input = new Broadcast(io.input);
   const stop = (): void => {
     listener.close();
   };
@@ -26,12 +30,15 @@ export async function serial(listener: Listener, ctx: Context): Promise<number> 
         throw new Failure(`accept: ${reason(err)}`);
       }
       if (line === null) return 130;
+      const share = input.join();
       try {
-        const code = await oneCall(line, ctx, "call from", true);
+        const code = await oneCall(line, ctx, "call from", share);
         if (code === 130) return 130;
       } catch (err) {
         if (!(err instanceof Failure) || err.local) throw err;
         report.say(err.message);
+      } finally {
+        share.leave();
       }
     }
   } finally {
