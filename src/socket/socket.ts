@@ -52,7 +52,7 @@ import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
 import { asResult, type Sink, StreamConn } from "./stream-conn.js";
-import { StreamListener } from "./stream-listener.js";
+import { markNoDelay, StreamListener } from "./stream-listener.js";
 import { Deadline, race, until } from "./wait.js";
 
 /** A socket option value: an integer, or bytes as Python's struct-packed values. */
@@ -154,11 +154,14 @@ export class Socket {
       this.#unixLocal = path;
     } else {
       const target = await this.#resolve(address, Deadline.never);
-      listener = await StreamListener.open({
-        host: target.host,
-        port: target.port,
-        ipv6Only: this.family === AF_INET6 && this.#opts.v6only,
-      });
+      listener = await StreamListener.open(
+        {
+          host: target.host,
+          port: target.port,
+          ipv6Only: this.family === AF_INET6 && this.#opts.v6only,
+        },
+        this.#opts.noDelay,
+      );
     }
     if (this.#state.kind !== "fresh") {
       await listener.close(); // closed (or bound) while we were binding
@@ -193,8 +196,15 @@ export class Socket {
     const sock = new Socket(this.family, this.type, this.proto);
     Object.assign(sock.#opts, this.#opts);
     sock.#unixLocal = this.#unixLocal;
+    // TCP_NODELAY set before bind() is on the listening socket, so this one has it from
+    // the kernel; told so, Node sets it again only if the option was turned off since.
+    if (state.listener.noDelay) markNoDelay(conn.sock);
     sock.#adopt(conn);
-    return [sock, sock.getpeername()];
+    if (this.family === AF_UNIX) return [sock, sock.#unixPeer];
+    // One getpeername(2), not two: when it fails (the caller reset before accept), Node
+    // asks the kernel again for remotePort, and the answer cannot change.
+    const host = conn.sock.remoteAddress;
+    return [sock, toAddress(this.family, host, host === undefined ? undefined : conn.sock.remotePort)];
   }
 
   // ---- client side: connect ------------------------------------------------------------
