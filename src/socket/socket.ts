@@ -80,7 +80,16 @@ interface Options {
   sndbuf: number | null;
   /** SO_LINGER as [l_onoff, l_linger]. */
   linger: [number, number];
+  /** SO_REUSEPORT for a listener: createServer's `reusePort` (set through shareListeningPort). */
+  reusePort: boolean;
 }
+
+/**
+ * createServer(..., { reusePort: true }): the socket's listener will share its port. A
+ * function, not a method, so the option stays createServer's (Python's create_server
+ * `reuse_port`); set from the class's static block, which can reach its private fields.
+ */
+export let shareListeningPort: (sock: Socket) => void;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
@@ -132,6 +141,13 @@ export class Socket {
       rcvbuf: null,
       sndbuf: null,
       linger: [0, 0],
+      reusePort: false,
+    };
+  }
+
+  static {
+    shareListeningPort = (sock) => {
+      sock.#opts.reusePort = true;
     };
   }
 
@@ -161,6 +177,7 @@ export class Socket {
           ipv6Only: this.family === AF_INET6 && this.#opts.v6only,
         },
         this.#opts.noDelay,
+        this.#opts.reusePort,
       );
     }
     if (this.#state.kind !== "fresh") {

@@ -36,9 +36,10 @@ export class StreamListener {
   /**
    * Binds and starts listening; fails with Python's errors (EADDRINUSE, EACCES, ...).
    * With `noDelay`, TCP_NODELAY is set on the listening socket, where Linux lets
-   * accepted connections inherit it (see `noDelay`).
+   * accepted connections inherit it (see `noDelay`). With `reusePort`, SO_REUSEPORT: other
+   * listeners may bind the same port, and the kernel spreads connections among them.
    */
-  static async open(options: ListenOptions, noDelay = false): Promise<StreamListener> {
+  static async open(options: ListenOptions, noDelay = false, reusePort = false): Promise<StreamListener> {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     const listener = new StreamListener(server);
     await until<void>(Deadline.never, (done, fail) => {
@@ -47,7 +48,8 @@ export class StreamListener {
       // The kernel's queue as deep as allowed: hotline enforces listen(n) itself, and a
       // shallow kernel queue slows connection setup under bursts (measured: 10x fewer
       // connections per second with 511 than with 4096, `npm run bench -- rate`).
-      server.listen({ ...options, backlog: SOMAXCONN }, done);
+      // reusePort (Node 22.12+, 23.1+; older Nodes ignore it, so createServer refuses it there).
+      server.listen({ ...options, backlog: SOMAXCONN, ...(reusePort ? { reusePort } : {}) }, done);
       return () => server.off("error", failed);
     }).catch(async (err: OSError) => {
       throw options.path === undefined ? err : await unixBindError(err, options.path);
@@ -159,6 +161,15 @@ function noDelayField(): symbol | null {
 /** Tells Node that `sock` has TCP_NODELAY, which it inherited from its listener. */
 export function markNoDelay(sock: NetSocket): void {
   (sock as unknown as Record<symbol, boolean>)[noDelayField() as symbol] = true;
+}
+
+/**
+ * Whether this Node passes `reusePort` on to the kernel: net.Server's listen() learned it
+ * in 23.1.0 and 22.12.0. Older Nodes ignore the option, so the port would not be shared.
+ */
+export function reusePortSupported(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
 /**
