@@ -59,7 +59,14 @@ export class StreamListener {
       listener.#wake();
     });
     server.on("connection", (sock) => listener.#arrive(sock));
-    if (noDelay) listener.#noDelay = setListenerNoDelay(server);
+    // A caller whose handshake completed between listen(2) and this setsockopt did not
+    // inherit TCP_NODELAY. libuv takes every queued connection in the first poll after
+    // now, and the check phase comes after that poll: from then on, all inherited it.
+    if (noDelay && setListenerNoDelay(server)) {
+      setImmediate(() => {
+        listener.#noDelay = true;
+      });
+    }
     return listener;
   }
 
