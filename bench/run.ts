@@ -273,6 +273,17 @@ const ECHO_SERVERS = [
   { name: "hotline", start: () => new Proc(NODE, [`${ROOT}build/bench/servers/hotline-echo.js`], 600_000) },
   { name: "node:net", start: () => new Proc(NODE, [`${ROOT}build/bench/servers/node-echo.js`], 600_000) },
   { name: "C epoll", start: () => new Proc(BIN, ["echo", "127.0.0.1", "0"], 600_000) },
+  // BENCH_BASELINE_ECHO=/path/to/an/older/build/bench/servers/hotline-echo.js (with that
+  // tree's package.json beside its build/, so `hotline` resolves to that tree) runs it
+  // beside this one, interleaved: a before/after of a library change in the same run.
+  ...(process.env.BENCH_BASELINE_ECHO
+    ? [
+        {
+          name: "hotline before",
+          start: () => new Proc(NODE, [process.env.BENCH_BASELINE_ECHO as string], 600_000),
+        },
+      ]
+    : []),
 ];
 
 /** The same echo on the library as a recv/sendall loop, as a Python program would write it. */
@@ -286,6 +297,26 @@ const PROMISE_LOOP = {
   name: "promise loop",
   start: () => new Proc(NODE, [`${ROOT}build/bench/servers/node-promise-echo.js`], 600_000),
 };
+
+/**
+ * Rate and concurrency only: the asyncio.start_server echo that followers of Python's own
+ * asyncio tutorial would write instead (bench/baselines/asyncio-echo.py).
+ */
+const ASYNCIO = {
+  name: "asyncio",
+  start: () => new Proc("python3", [`${ROOT}bench/baselines/asyncio-echo.py`], 600_000),
+};
+
+/** The servers of a workload, with asyncio among them when python3 is installed. */
+function withAsyncio<T extends { name: string }>(
+  servers: T[],
+  workload: string,
+  metrics: [string, string, boolean][],
+): (T | typeof ASYNCIO)[] {
+  if (have("python3")) return [...servers, ASYNCIO];
+  for (const [m, u, h] of metrics) missing(workload, ASYNCIO.name, m, u, h, "python3 is not installed");
+  return servers;
+}
 
 async function load(port: number, conns: number, seconds: number): Promise<Record<string, number>> {
   const client = new Proc(
@@ -317,13 +348,18 @@ async function latencyWorkload(): Promise<void> {
 async function concurrencyWorkload(): Promise<void> {
   for (const conns of [100, 1000]) {
     for (let rep = 0; rep < REPS; rep++) {
-      for (const s of [...ECHO_SERVERS, HOTLINE_LOOP, PROMISE_LOOP]) {
+      const name = `${conns} connections`;
+      const servers = withAsyncio([...ECHO_SERVERS, HOTLINE_LOOP, PROMISE_LOOP], name, [
+        ["messages/s", "msg/s", true],
+        ["p99", "µs", false],
+        ["server peak RSS", "MiB", false],
+      ]);
+      for (const s of servers) {
         const server = s.start();
         const port = await server.ready();
         const r = await load(port, conns, 10);
         const rss = server.memory("VmHWM");
         await server.stop();
-        const name = `${conns} connections`;
         record(name, s.name, "messages/s", "msg/s", true, (r.messages ?? 0) / (r.seconds ?? 1));
         record(name, s.name, "p99", "µs", false, r.p99_us ?? 0);
         record(name, s.name, "server peak RSS", "MiB", false, rss / 2 ** 20);
@@ -335,7 +371,7 @@ async function concurrencyWorkload(): Promise<void> {
 
 async function rateWorkload(): Promise<void> {
   for (let rep = 0; rep < REPS; rep++) {
-    for (const s of ECHO_SERVERS) {
+    for (const s of withAsyncio(ECHO_SERVERS, "connection rate", [["connections/s", "conn/s", true]])) {
       const server = s.start();
       const port = await server.ready();
       const client = new Proc(BIN, ["rate", "127.0.0.1", String(port), "3", "16"], 60_000);
@@ -392,7 +428,7 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 
 // ---- report ----------------------------------------------------------------------------
 
-const BASELINE_ORDER = ["ncat", "socat", "nc", "node:net", "C loop", "C epoll"];
+const BASELINE_ORDER = ["ncat", "socat", "nc", "node:net", "asyncio", "C loop", "C epoll"];
 
 function format(v: number): string {
   if (v >= 1000) return Math.round(v).toLocaleString("en-US");

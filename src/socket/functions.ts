@@ -9,7 +9,8 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_
 import { oserror } from "../errors.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { getaddrinfo } from "./resolve.js";
-import { Socket } from "./socket.js";
+import { Socket, shareListeningPort } from "./socket.js";
+import { reusePortSupported } from "./stream-listener.js";
 
 export interface CreateConnectionOptions {
   /** Seconds for each attempt and for the new socket; getdefaulttimeout() when left out. */
@@ -53,6 +54,12 @@ export interface CreateServerOptions {
   backlog?: number;
   /** With AF_INET6, accept IPv4 callers too (as ::ffff:a.b.c.d). */
   dualstackIpv6?: boolean;
+  /**
+   * SO_REUSEPORT: other listeners (in this process or others) may bind the same port, and
+   * the kernel spreads new connections among them, so one server can use every core.
+   * Needs Node 22.12 or 23.1 and later; older Nodes refuse it with ENOPROTOOPT.
+   */
+  reusePort?: boolean;
 }
 
 /** Binds and listens in one call, as Python's create_server. */
@@ -61,8 +68,19 @@ export async function createServer(address: AddressInput, options: CreateServerO
   if (options.dualstackIpv6 && family !== AF_INET6) {
     throw new RangeError("dualstackIpv6 requires family AF_INET6");
   }
+  if (options.reusePort !== undefined && typeof options.reusePort !== "boolean") {
+    throw new TypeError("reusePort must be a boolean");
+  }
+  if (options.reusePort && !reusePortSupported()) {
+    // Node 20 and 22 before 22.12 drop the option silently: the port would not be shared.
+    throw oserror(
+      "ENOPROTOOPT",
+      `reusePort needs Node 22.12 or 23.1 and later (this is Node ${process.versions.node}); on this Node, share one listening socket among processes with the cluster module`,
+    );
+  }
   const sock = new Socket(family, SOCK_STREAM);
   try {
+    if (options.reusePort) shareListeningPort(sock);
     if (options.dualstackIpv6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0);
     await sock.bind(address);
     await sock.listen(options.backlog);

@@ -52,7 +52,7 @@ import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
 import { asResult, type Sink, StreamConn } from "./stream-conn.js";
-import { StreamListener } from "./stream-listener.js";
+import { markNoDelay, StreamListener } from "./stream-listener.js";
 import { autobindName, checkAbstractName } from "./unix-names.js";
 import { Deadline, race, until } from "./wait.js";
 
@@ -81,7 +81,16 @@ interface Options {
   sndbuf: number | null;
   /** SO_LINGER as [l_onoff, l_linger]. */
   linger: [number, number];
+  /** SO_REUSEPORT for a listener: createServer's `reusePort` (set through shareListeningPort). */
+  reusePort: boolean;
 }
+
+/**
+ * createServer(..., { reusePort: true }): the socket's listener will share its port. A
+ * function, not a method, so the option stays createServer's (Python's create_server
+ * `reuse_port`); set from the class's static block, which can reach its private fields.
+ */
+export let shareListeningPort: (sock: Socket) => void;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
@@ -133,6 +142,13 @@ export class Socket {
       rcvbuf: null,
       sndbuf: null,
       linger: [0, 0],
+      reusePort: false,
+    };
+  }
+
+  static {
+    shareListeningPort = (sock) => {
+      sock.#opts.reusePort = true;
     };
   }
 
@@ -155,11 +171,15 @@ export class Socket {
       [listener, this.#unixLocal] = path === "" ? await autobind() : [await StreamListener.open({ path }), path];
     } else {
       const target = await this.#resolve(address, Deadline.never);
-      listener = await StreamListener.open({
-        host: target.host,
-        port: target.port,
-        ipv6Only: this.family === AF_INET6 && this.#opts.v6only,
-      });
+      listener = await StreamListener.open(
+        {
+          host: target.host,
+          port: target.port,
+          ipv6Only: this.family === AF_INET6 && this.#opts.v6only,
+        },
+        this.#opts.noDelay,
+        this.#opts.reusePort,
+      );
     }
     if (this.#state.kind !== "fresh") {
       await listener.close(); // closed (or bound) while we were binding
@@ -194,8 +214,15 @@ export class Socket {
     const sock = new Socket(this.family, this.type, this.proto);
     Object.assign(sock.#opts, this.#opts);
     sock.#unixLocal = this.#unixLocal;
+    // TCP_NODELAY set before bind() is on the listening socket, so this one has it from
+    // the kernel; told so, Node sets it again only if the option was turned off since.
+    if (state.listener.noDelay) markNoDelay(conn.sock);
     sock.#adopt(conn);
-    return [sock, sock.getpeername()];
+    if (this.family === AF_UNIX) return [sock, sock.#unixPeer];
+    // One getpeername(2), not two: when it fails (the caller reset before accept), Node
+    // asks the kernel again for remotePort, and the answer cannot change.
+    const host = conn.sock.remoteAddress;
+    return [sock, toAddress(this.family, host, host === undefined ? undefined : conn.sock.remotePort)];
   }
 
   // ---- client side: connect ------------------------------------------------------------

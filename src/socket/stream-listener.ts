@@ -6,7 +6,7 @@
  * more is reset at once, so the caller sees an explicit refusal instead of a silent hang.
  */
 import { stat } from "node:fs/promises";
-import { createServer, type ListenOptions, type Socket as NetSocket, type Server } from "node:net";
+import { createServer, type ListenOptions, Socket as NetSocket, type Server } from "node:net";
 import { dirname } from "node:path";
 import { debuglog } from "node:util";
 import { formatAddress, isAbstractName } from "../address.js";
@@ -27,13 +27,20 @@ export class StreamListener {
   #backlog = BACKLOG_BEFORE_LISTEN;
   #error: OSError | null = null;
   #closed = false;
+  /** TCP_NODELAY is on for the listening socket itself, so every connection it accepts has it. */
+  #noDelay = false;
 
   private constructor(server: Server) {
     this.#server = server;
   }
 
-  /** Binds and starts listening; fails with Python's errors (EADDRINUSE, EACCES, ...). */
-  static async open(options: ListenOptions): Promise<StreamListener> {
+  /**
+   * Binds and starts listening; fails with Python's errors (EADDRINUSE, EACCES, ...).
+   * With `noDelay`, TCP_NODELAY is set on the listening socket, where Linux lets
+   * accepted connections inherit it (see `noDelay`). With `reusePort`, SO_REUSEPORT: other
+   * listeners may bind the same port, and the kernel spreads connections among them.
+   */
+  static async open(options: ListenOptions, noDelay = false, reusePort = false): Promise<StreamListener> {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     const listener = new StreamListener(server);
     await until<void>(Deadline.never, (done, fail) => {
@@ -42,7 +49,8 @@ export class StreamListener {
       // The kernel's queue as deep as allowed: hotline enforces listen(n) itself, and a
       // shallow kernel queue slows connection setup under bursts (measured: 10x fewer
       // connections per second with 511 than with 4096, `npm run bench -- rate`).
-      server.listen({ ...options, backlog: SOMAXCONN }, done);
+      // reusePort (Node 22.12+, 23.1+; older Nodes ignore it, so createServer refuses it there).
+      server.listen({ ...options, backlog: SOMAXCONN, ...(reusePort ? { reusePort } : {}) }, done);
       return () => server.off("error", failed);
     }).catch(async (err: OSError) => {
       throw options.path === undefined ? err : await unixBindError(err, options.path);
@@ -52,7 +60,23 @@ export class StreamListener {
       listener.#wake();
     });
     server.on("connection", (sock) => listener.#arrive(sock));
+    // A caller whose handshake completed between listen(2) and this setsockopt did not
+    // inherit TCP_NODELAY. libuv takes every queued connection in the first poll after
+    // now, and the check phase comes after that poll: from then on, all inherited it.
+    if (noDelay && setListenerNoDelay(server)) {
+      setImmediate(() => {
+        listener.#noDelay = true;
+      });
+    }
     return listener;
+  }
+
+  /**
+   * True when every connection accepted here has TCP_NODELAY from the kernel already:
+   * Linux copies it from the listening socket, so no setsockopt per connection is needed.
+   */
+  get noDelay(): boolean {
+    return this.#noDelay;
   }
 
   get server(): Server {
@@ -65,18 +89,20 @@ export class StreamListener {
   }
 
   /** The next waiting connection, paused; its data stays in the kernel until read. */
-  async accept(deadline: Deadline): Promise<StreamConn> {
-    for (;;) {
-      if (this.#closed) throw oserror("EBADF");
-      const conn = this.#queue.shift();
-      if (conn) return conn;
-      if (this.#error) throw this.#error;
-      await until<void>(deadline, (done) => {
-        const waiter = (): void => done();
-        this.#waiters.add(waiter);
-        return () => this.#waiters.delete(waiter);
-      });
-    }
+  accept(deadline: Deadline): Promise<StreamConn> {
+    // Not an async function: a waiting connection is handed over with no extra turn, and
+    // a blocking wait is one promise woken by #wake, with no timer and no cleanup.
+    if (this.#closed) return Promise.reject(oserror("EBADF"));
+    const conn = this.#queue.shift();
+    if (conn) return Promise.resolve(conn);
+    if (this.#error) return Promise.reject(this.#error);
+    const next = (): Promise<StreamConn> => this.accept(deadline);
+    if (deadline.unbounded) return new Promise<void>((resolve) => this.#waiters.add(resolve)).then(next);
+    return until<void>(deadline, (done) => {
+      const waiter = (): void => done();
+      this.#waiters.add(waiter);
+      return () => this.#waiters.delete(waiter);
+    }).then(next);
   }
 
   /**
@@ -105,9 +131,53 @@ export class StreamListener {
     this.#wake();
   }
 
+  /** Wakes every waiting accept once; one that finds nothing waits again. */
   #wake(): void {
-    for (const waiter of this.#waiters) waiter();
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter();
   }
+}
+
+type NoDelayHandle = { setNoDelay?: (on: boolean) => number };
+
+/**
+ * TCP_NODELAY on a listening TCP socket, which Linux copies into every connection it
+ * accepts: one setsockopt instead of one per connection (3-4 µs of the ~45 µs a
+ * connection costs, `npm run bench -- rate`). Linux only, where that inheritance is the
+ * kernel's behaviour; and only where Node's socket can be told the option is on
+ * (markNoDelay), or a later setsockopt(TCP_NODELAY, 0) would be skipped as a no-op.
+ */
+function setListenerNoDelay(server: Server): boolean {
+  if (process.platform !== "linux" || noDelayField() === null) return false;
+  const handle = (server as unknown as { _handle?: NoDelayHandle | null })._handle;
+  return typeof handle?.setNoDelay === "function" && handle.setNoDelay(true) === 0;
+}
+
+let noDelaySymbol: symbol | null | undefined;
+
+/** Node's record of TCP_NODELAY on a socket (it skips a setNoDelay that changes nothing). */
+function noDelayField(): symbol | null {
+  if (noDelaySymbol !== undefined) return noDelaySymbol;
+  const probe = new NetSocket();
+  noDelaySymbol = Object.getOwnPropertySymbols(probe).find((s) => s.description === "kSetNoDelay") ?? null;
+  probe.destroy();
+  return noDelaySymbol;
+}
+
+/** Tells Node that `sock` has TCP_NODELAY, which it inherited from its listener. */
+export function markNoDelay(sock: NetSocket): void {
+  (sock as unknown as Record<symbol, boolean>)[noDelayField() as symbol] = true;
+}
+
+/**
+ * Whether this Node passes `reusePort` on to the kernel: net.Server's listen() learned it
+ * in 23.1.0 and 22.12.0. Older Nodes ignore the option, so the port would not be shared.
+ */
+export function reusePortSupported(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
 /**
