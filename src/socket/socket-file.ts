@@ -3,7 +3,7 @@
  *
  * Binary modes ("rb", "wb", "rwb") read and write Buffers; text modes ("r", "w", "rw")
  * strings in an encoding (UTF-8 by default), with Python's newline handling (`newline`,
- * universal newlines by default; newline-buffer.ts). Lines are split on bytes before
+ * universal newlines by default; framing/newline-buffer.ts). Lines are split on bytes before
  * decoding, so a character split across packets is never broken. Writes go straight to
  * sendall (there is no write buffer, so flush() has nothing to do). Closing the file
  * leaves the socket open.
@@ -11,10 +11,10 @@
 import { EOL } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { oserror } from "../errors.js";
-import { NEWLINES, type Newline, NewlineBuffer } from "./newline-buffer.js";
+import { NEWLINES, type Newline, NewlineBuffer } from "../framing/newline-buffer.js";
 import type { Socket } from "./socket.js";
 
-export type { Newline } from "./newline-buffer.js";
+export type { Newline } from "../framing/newline-buffer.js";
 
 export interface SocketFileOptions {
   /** Text encoding for text modes; "utf8" by default. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NEWLINES, type Newline, NewlineBuffer } from "../../src/socket/newline-buffer.js";
+import { NEWLINES, type Newline, NewlineBuffer } from "../../src/framing/newline-buffer.js";
 
 /** Every line `chunks` make, with the end of the stream after the last one. */
 function lines(newline: Newline, chunks: readonly Buffer[]): string[] {
