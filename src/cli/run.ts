@@ -17,8 +17,8 @@ import { Failure, type Io, write } from "./io.js";
 import { helpText } from "./options/help.js";
 import type { Options } from "./options/options.js";
 import { dial } from "./reach/dial.js";
-import { type Listener, listen } from "./reach/listen.js";
-import { debug, Reporter, reason } from "./report.js";
+import { listen } from "./reach/listen.js";
+import { debug, Reporter } from "./report.js";
 import type { Context } from "./topologies/context.js";
 import { fanOut } from "./topologies/fan-out.js";
 import { oneCall } from "./topologies/one-call.js";
@@ -55,15 +55,21 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     if (o.command === "connect") return await oneCall(await dial(o, report), ctx, "connected to");
     const listener = await listen(o, report);
     report.say(`listening on ${listener.where}`);
+    // An interrupt stops answering, whatever the topology: a waiting next() gives null.
+    const stopAnswering = (): void => {
+      listener.close();
+    };
+    io.interrupt.addEventListener("abort", stopAnswering, { once: true });
     try {
       if (o.keepOpen) return await fanOut(listener, ctx);
       if (o.serial) return await serial(listener, ctx);
-      const line = await firstCaller(listener, io);
+      const line = io.interrupt.aborted ? null : await listener.next();
       if (line === null) return 130;
       // One call: stop answering, as ncat does (a UDP sender's line needs the socket).
       if (!o.udp) await listener.close();
       return await oneCall(line, ctx, "call from");
     } finally {
+      io.interrupt.removeEventListener("abort", stopAnswering);
       await listener.close();
     }
   } catch (err) {
@@ -74,20 +80,5 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     throw err;
   } finally {
     log?.close();
-  }
-}
-
-/** The first caller, or null when interrupted first. */
-async function firstCaller(listener: Listener, io: Io): Promise<Awaited<ReturnType<Listener["next"]>>> {
-  const stop = (): void => {
-    listener.close();
-  };
-  io.interrupt.addEventListener("abort", stop, { once: true });
-  try {
-    return await listener.next();
-  } catch (err) {
-    throw new Failure(`accept: ${reason(err)}`);
-  } finally {
-    io.interrupt.removeEventListener("abort", stop);
   }
 }

@@ -4,8 +4,9 @@
  * a UDP listener makes a Line of each new sender (udp-listener.ts).
  */
 import type { Socket } from "../../index.js";
+import { Failure } from "../io.js";
 import type { Options } from "../options/options.js";
-import { debug, type Reporter } from "../report.js";
+import { debug, type Reporter, reason } from "../report.js";
 import { bindListener } from "./dial.js";
 import { describe, type Line, streamLine } from "./line.js";
 import { UdpListener } from "./udp-listener.js";
@@ -13,7 +14,7 @@ import { UdpListener } from "./udp-listener.js";
 export interface Listener {
   /** The address really bound, as the readiness line shows it: "127.0.0.1:41234 (tcp)". */
   readonly where: string;
-  /** The next caller; null once the listener is closed. */
+  /** The next caller; null once the listener is closed. Fails with a Failure ("accept: ..."). */
   next(): Promise<Line | null>;
   /** Stops answering; a pending next() resolves null. Idempotent. */
   close(): Promise<void>;
@@ -39,7 +40,7 @@ function streamListener(sock: Socket, where: string): Listener {
         return streamLine(conn, peer, false);
       } catch (err) {
         if (closed) return null;
-        throw err;
+        throw new Failure(`accept: ${reason(err)}`);
       }
     },
     close: () => {

@@ -77,7 +77,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
       try {
         line = await listener.next();
       } catch (err) {
-        failed(new Failure(`accept: ${reason(err)}`));
+        failed(err as Failure); // Listener.next() fails with a Failure
         return;
       }
       if (line === null) return;

@@ -6,7 +6,6 @@
  */
 import { Failure } from "../io.js";
 import type { Listener } from "../reach/listen.js";
-import { reason } from "../report.js";
 import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
 import { oneCall } from "./one-call.js";
@@ -16,32 +15,20 @@ export async function serial(listener: Listener, ctx: Context): Promise<number> 
   // One reader of stdin for all the calls: a call that ends while waiting for input
   // leaves the next chunk to the next call.
   const input = new Broadcast(io.input);
-  const stop = (): void => {
-    listener.close();
-  };
-  io.interrupt.addEventListener("abort", stop, { once: true });
-  try {
-    for (;;) {
-      if (io.interrupt.aborted) return 130;
-      let line: Awaited<ReturnType<Listener["next"]>>;
-      try {
-        line = await listener.next();
-      } catch (err) {
-        throw new Failure(`accept: ${reason(err)}`);
-      }
-      if (line === null) return 130;
-      const share = input.join();
-      try {
-        const code = await oneCall(line, ctx, "call from", share);
-        if (code === 130) return 130;
-      } catch (err) {
-        if (!(err instanceof Failure) || err.local) throw err;
-        report.say(err.message);
-      } finally {
-        share.leave();
-      }
+  // run.ts closes the listener at an interrupt: next() then gives null.
+  for (;;) {
+    if (io.interrupt.aborted) return 130;
+    const line = await listener.next();
+    if (line === null) return 130;
+    const share = input.join();
+    try {
+      const code = await oneCall(line, ctx, "call from", share);
+      if (code === 130) return 130;
+    } catch (err) {
+      if (!(err instanceof Failure) || err.local) throw err;
+      report.say(err.message);
+    } finally {
+      share.leave();
     }
-  } finally {
-    io.interrupt.removeEventListener("abort", stop);
   }
 }
