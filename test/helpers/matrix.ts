@@ -8,6 +8,8 @@ import { createSocket, type Socket as DatagramSocket, type RemoteInfo } from "no
 import { once } from "node:events";
 import { createConnection, createServer, type Server, type Socket as StreamSocket } from "node:net";
 import { join } from "node:path";
+import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
+import { testPki } from "./certs.js";
 import type { Child, Finished } from "./child.js";
 import { hotline, listening } from "./hotline.js";
 import { tempDir } from "./transports.js";
@@ -302,19 +304,36 @@ function makeRig(mode: Mode, hl: Child, peers: Peer[], dial: () => Promise<Peer>
   };
 }
 
-async function dialStream(to: { port: number } | { path: string }): Promise<StreamPeer> {
-  const sock = createConnection({ ...to, ...("port" in to ? { host: "127.0.0.1" } : {}), allowHalfOpen: true });
+async function dialStream(to: { port: number } | { path: string }, secure: boolean): Promise<StreamPeer> {
+  const where = { ...to, ...("port" in to ? { host: "127.0.0.1" } : {}), allowHalfOpen: true };
+  if (secure) {
+    // The test's TLS peer verifies hotline's certificate against the test CA, as a user would.
+    const sock = tlsConnect({ ...where, ca: testPki().ca.cert, servername: "localhost" });
+    await within(once(sock, "secureConnect"), WAIT_MS, "a TLS connection to hotline");
+    return new StreamPeer(sock);
+  }
+  const sock = createConnection(where);
   await within(once(sock, "connect"), WAIT_MS, "a connection to hotline");
   return new StreamPeer(sock);
+}
+
+/** hotline's TLS options in a TLS mode: the test PKI's server certificate, or its CA. */
+function tlsArgs(secure: boolean, listen: boolean): string[] {
+  if (!secure) return [];
+  const pki = testPki();
+  return listen ? ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath] : ["--ssl-trustfile", pki.ca.certPath];
 }
 
 /** A stream server of the test's for hotline to dial; resolves each connection as a Peer. */
 async function streamServer(
   at: { port: 0 } | { path: string },
+  secure: boolean,
 ): Promise<{ server: Server; next: () => Promise<Peer> }> {
-  const server = createServer({ allowHalfOpen: true });
+  const server = secure
+    ? createTlsServer({ allowHalfOpen: true, cert: testPki().server.cert, key: testPki().server.key })
+    : createServer({ allowHalfOpen: true });
   const arrived: StreamSocket[] = [];
-  server.on("connection", (sock: StreamSocket) => {
+  server.on(secure ? "secureConnection" : "connection", (sock: StreamSocket) => {
     arrived.push(sock);
     server.emit("arrived");
   });
@@ -327,7 +346,7 @@ async function streamServer(
   return { server, next };
 }
 
-function streamMode(name: string, transport: "tcp" | "unix", listen: boolean, keep: boolean): Mode {
+function streamMode(name: string, transport: "tcp" | "unix", listen: boolean, keep: boolean, secure = false): Mode {
   const mode: Mode = {
     name,
     transport,
@@ -336,15 +355,15 @@ function streamMode(name: string, transport: "tcp" | "unix", listen: boolean, ke
     usage: (options) => {
       const where = transport === "unix" ? [join(tempDir(), "s.sock")] : ["127.0.0.1", listen ? "0" : "9"];
       const head = keep ? ["-lk"] : listen ? [transport === "unix" ? "-lU" : "-l"] : transport === "unix" ? ["-U"] : [];
-      return [...head, ...options, ...where];
+      return [...head, ...tlsArgs(secure, listen), ...options, ...where];
     },
     open: async (options, spawn = spawnHotline) => {
       const path = transport === "unix" ? join(tempDir(), "s.sock") : null;
       if (!listen) {
-        const { server, next } = await streamServer(path === null ? { port: 0 } : { path });
+        const { server, next } = await streamServer(path === null ? { port: 0 } : { path }, secure);
         const port = (server.address() as { port: number } | null)?.port;
         const where = path === null ? ["127.0.0.1", String(port)] : ["-U", path];
-        const hl = spawn([...options, ...where]);
+        const hl = spawn([...tlsArgs(secure, false), ...options, ...where]);
         try {
           const peer = await next();
           server.close(); // one call: nothing else will dial
@@ -359,11 +378,11 @@ function streamMode(name: string, transport: "tcp" | "unix", listen: boolean, ke
       const verbose = keep && !options.some((o) => /^-v+$/.test(o)) ? ["-v"] : [];
       const head = keep ? ["-lk", ...verbose] : path === null ? ["-l"] : ["-lU"];
       const where = path === null ? ["127.0.0.1", "0"] : [path];
-      const hl = spawn([...head, ...options, ...where]);
+      const hl = spawn([...head, ...tlsArgs(secure, true), ...options, ...where]);
       const peers: Peer[] = [];
       let port = "";
       const dial = async (): Promise<Peer> => {
-        const peer = await dialStream(path === null ? { port: Number(port) } : { path });
+        const peer = await dialStream(path === null ? { port: Number(port) } : { path }, secure);
         peers.push(peer);
         if (keep) await hl.line(new RegExp(`call from ${peer.name.replace(/\./g, "\\.")}\\b`), WAIT_MS);
         return peer;
@@ -438,6 +457,8 @@ export const MODES: readonly Mode[] = [
   udpMode("-u listen", true),
   streamMode("-U connect", "unix", false, false),
   streamMode("-U listen", "unix", true, false),
+  streamMode("--ssl connect", "tcp", false, false, true),
+  streamMode("--ssl listen -k", "tcp", true, true, true),
 ];
 
 /** Waits for hotline to exit and checks the code; the result for more checks. */

@@ -56,6 +56,41 @@ export interface Options {
    * does not resolve, the error says "unknown command" and names this one.
    */
   didYouMean: Verb | null;
+  /** --ssl and the --ssl-* options (any of them turns TLS on); null for plain connections. */
+  tls: TlsOptions | null;
+}
+
+/** TLS as the command line asks for it; reach/tls.ts turns it into contexts. */
+export interface TlsOptions {
+  /** --ssl-cert, --ssl-key: PEM files (the certificate's file may hold the key too). */
+  cert: string | null;
+  key: string | null;
+  /** --ssl-trustfile: dialling, the only CAs trusted; listening, callers must show a certificate from them. */
+  trustfile: string | null;
+  /** --ssl-servername: the name sent (SNI) and checked; default the host dialled. */
+  servername: string | null;
+  /** --ssl-alpn: protocols offered, in order of preference. */
+  alpn: string[] | null;
+  ciphers: string | null;
+  /** --ssl-pin: the one certificate trusted, as lowercase SHA-256 hex of its DER form. */
+  pin: string | null;
+  /** --insecure: no verification at all (with a warning). */
+  insecure: boolean;
+}
+
+/** The TLS options, made on first use: every --ssl-* option turns TLS on, as in ncat. */
+export function tlsOf(o: Options): TlsOptions {
+  o.tls ??= {
+    cert: null,
+    key: null,
+    trustfile: null,
+    servername: null,
+    alpn: null,
+    ciphers: null,
+    pin: null,
+    insecure: false,
+  };
+  return o.tls;
 }
 
 /** The seed's defaults, and ncat's. */
@@ -97,5 +132,6 @@ export function defaults(): Options {
     debug: false,
     grammar: "ncat",
     didYouMean: null,
+    tls: null,
   };
 }

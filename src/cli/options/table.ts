@@ -4,8 +4,8 @@
  * the applicability checks and every help text come from this table; an option is added
  * here and nowhere else.
  */
-import type { Options, Verb } from "./options.js";
-import { conflict, count, host, path, port, time, UsageError } from "./values.js";
+import { type Options, tlsOf, type Verb } from "./options.js";
+import { alpnList, conflict, count, host, path, pin, port, time, UsageError } from "./values.js";
 
 export interface OptionRow {
   /** The long name without dashes, or null for options spelled only short (nc's -N, -q). */
@@ -25,6 +25,22 @@ const CALLS: readonly Verb[] = ["listen", "connect"];
 const ALL: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
 
 const notUdp = (what: string) => (o: Options) => (o.udp ? `${what} does not apply to UDP (-u)` : null);
+
+/** Why TLS does not fit the rest of the command line. */
+function notTls(o: Options): string | null {
+  const t = o.tls;
+  if (t === null) return null;
+  if (o.udp) return "TLS over UDP (DTLS) is not offered: --ssl works with TCP and Unix sockets";
+  if (t.insecure && (t.pin !== null || t.trustfile !== null)) {
+    return "--insecure cannot be combined with --ssl-pin or --ssl-trustfile";
+  }
+  if (t.pin !== null && t.trustfile !== null) return "--ssl-pin and --ssl-trustfile cannot be combined";
+  if (t.key !== null && t.cert === null) return "--ssl-key needs --ssl-cert";
+  if (o.command === "connect" && o.unix !== null && t.servername === null && t.pin === null && !t.insecure) {
+    return "TLS to a Unix socket needs --ssl-servername NAME (a name its certificate carries), or --ssl-pin";
+  }
+  return null;
+}
 
 export const OPTIONS: readonly OptionRow[] = [
   {
@@ -300,6 +316,104 @@ export const OPTIONS: readonly OptionRow[] = [
     },
   },
   {
+    long: "ssl",
+    verbs: CALLS,
+    help: "TLS: dialling verifies the server; listening without --ssl-cert makes a throwaway certificate",
+    set: (o) => {
+      tlsOf(o);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-cert",
+    value: "FILE",
+    verbs: CALLS,
+    help: "TLS: this side's certificate (PEM; the file may hold the key too)",
+    set: (o, v, n) => {
+      tlsOf(o).cert = path(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-key",
+    value: "FILE",
+    verbs: CALLS,
+    help: "TLS: the private key of --ssl-cert (PEM)",
+    set: (o, v, n) => {
+      tlsOf(o).key = path(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-trustfile",
+    value: "FILE",
+    verbs: CALLS,
+    help: "TLS: trust only the CAs in FILE (listening: callers must show a certificate they issued)",
+    set: (o, v, n) => {
+      tlsOf(o).trustfile = path(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-verify",
+    verbs: ["connect"],
+    help: "TLS: verify the server's certificate (hotline always does; accepted for ncat command lines)",
+    set: (o) => {
+      tlsOf(o);
+    },
+    misfit: (o) => (o.tls?.insecure ? "--ssl-verify and --insecure cannot be combined" : notTls(o)),
+  },
+  {
+    long: "ssl-servername",
+    value: "NAME",
+    verbs: ["connect"],
+    help: "TLS: the server name to send and to check the certificate against (default: the host dialled)",
+    set: (o, v, n) => {
+      tlsOf(o).servername = host(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-alpn",
+    value: "LIST",
+    verbs: ["connect"],
+    help: "TLS: offer these application protocols (ALPN), e.g. h2,http/1.1",
+    set: (o, v, n) => {
+      tlsOf(o).alpn = alpnList(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-ciphers",
+    value: "LIST",
+    verbs: CALLS,
+    help: "TLS: the OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are always OpenSSL's defaults)",
+    set: (o, v, n) => {
+      if (v === "") throw new UsageError(`${n} needs a cipher list`);
+      tlsOf(o).ciphers = v;
+    },
+    misfit: notTls,
+  },
+  {
+    long: "ssl-pin",
+    value: "sha256:HEX",
+    verbs: ["connect"],
+    help: "TLS: trust exactly the certificate with this SHA-256 fingerprint (works with self-signed servers)",
+    set: (o, v, n) => {
+      tlsOf(o).pin = pin(v, n);
+    },
+    misfit: notTls,
+  },
+  {
+    long: "insecure",
+    verbs: ["connect"],
+    help: "TLS: do not verify the server at all (prints a warning; prefer --ssl-pin)",
+    set: (o) => {
+      tlsOf(o).insecure = true;
+    },
+    misfit: notTls,
+  },
+  {
     long: "verbose",
     short: "v",
     verbs: ALL,
@@ -344,14 +458,6 @@ export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
   "allowfile",
   "deny",
   "denyfile",
-  "ssl",
-  "ssl-cert",
-  "ssl-key",
-  "ssl-verify",
-  "ssl-trustfile",
-  "ssl-ciphers",
-  "ssl-servername",
-  "ssl-alpn",
   "proxy",
   "proxy-type",
   "proxy-auth",

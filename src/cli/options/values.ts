@@ -94,3 +94,27 @@ export function portList(spec: string): number[] {
 export function conflict(a: string, b: string): never {
   throw new UsageError(`${a} and ${b} cannot be combined`);
 }
+
+/**
+ * --ssl-pin's value: "sha256:" and the 64 hex digits of the certificate's SHA-256, colons
+ * allowed (as openssl and Node print them), any case. Returns the lowercase hex.
+ */
+export function pin(text: string, what: string): string {
+  const match = /^sha256:([0-9A-Fa-f:]+)$/.exec(text);
+  const hex = match ? (match[1] as string).replaceAll(":", "").toLowerCase() : "";
+  if (hex.length !== 64) {
+    throw new UsageError(`invalid ${what} '${text}': use sha256: and the certificate's 64 hex digits`);
+  }
+  return hex;
+}
+
+/** --ssl-alpn's value: protocol names separated by commas, each 1 to 255 printable bytes. */
+export function alpnList(text: string, what: string): string[] {
+  const names = text.split(",");
+  for (const name of names) {
+    if (!/^[\x21-\x7e]{1,255}$/.test(name)) {
+      throw new UsageError(`invalid ${what} '${text}': a comma-separated list of protocol names (h2,http/1.1)`);
+    }
+  }
+  return names;
+}

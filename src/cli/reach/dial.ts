@@ -27,6 +27,7 @@ import { Failure } from "../io.js";
 import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
 import { datagramLine, type Line, streamLine } from "./line.js";
+import { clientContext, HANDSHAKE_MS, secureDialled } from "./tls.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
 export function transport(o: Options): string {
@@ -50,8 +51,16 @@ async function bounded<T>(promise: Promise<T>, ms: number | null): Promise<T | n
 
 /** Dials the target of `o`: each address the name gives, in turn, until one answers. */
 export async function dial(o: Options, report: Reporter): Promise<Line> {
+  const started = performance.now();
+  // Certificates and trust files are read before dialling: a bad one is exit 2 at once.
+  const tls = o.tls ? clientContext(o.tls) : null;
   const { sock, peer } = await reach(o, report);
   debug("connected to %s (%s)", peer, transport(o));
+  if (tls && o.tls) {
+    const ms = o.wait === null ? HANDSHAKE_MS : Math.max(1, o.wait - (performance.now() - started));
+    const host = o.unix !== null ? null : (o.host ?? SEED_HOST);
+    return streamLine(await secureDialled(sock, tls, o.tls, host, peer, ms, report), peer, true);
+  }
   return o.udp ? datagramLine(sock, peer) : streamLine(sock, peer, true);
 }
 

@@ -9,6 +9,8 @@ import type { Options } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
 import { bindListener } from "./dial.js";
 import { describe, type Line, streamLine } from "./line.js";
+import { serverContext } from "./tls.js";
+import { TlsListener } from "./tls-listener.js";
 import { UdpListener } from "./udp-listener.js";
 
 export interface Listener {
@@ -21,8 +23,14 @@ export interface Listener {
 }
 
 export async function listen(o: Options, report: Reporter): Promise<Listener> {
+  // Certificates are read (or made) before binding: a bad file is exit 2 with nothing bound.
+  const tls = o.tls ? serverContext(o.tls, o.host) : null;
   const { sock, where } = await bindListener(o, report);
   debug("listening on %s", where);
+  if (tls) {
+    if (tls.made) report.say(tls.made);
+    return new TlsListener(sock, where, tls.ctx, report);
+  }
   // Without -k a UDP listener hears only its first sender, as ncat does.
   return o.udp ? new UdpListener(sock, where, !o.keepOpen) : streamListener(sock, where);
 }
