@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as tls from "node:tls";
 import { generateCertificate } from "../../src/ssl/certificate.js";
@@ -13,6 +14,7 @@ import * as der from "../../src/ssl/der.js";
 import { LOCAL_NAMES, type Pem, testPki } from "../helpers/certs.js";
 import { Child } from "../helpers/child.js";
 import { has } from "../helpers/hotline.js";
+import { tempDir } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
 const NO_OPENSSL = has("openssl") ? false : "openssl is not installed";
@@ -319,6 +321,32 @@ describe("what OpenSSL makes of the certificates", { skip: NO_OPENSSL }, () => {
     assert.match((await verify(pki.ca, pki.untrusted)).out, /unable to get local issuer certificate/);
     assert.match((await verify(pki.ca, pki.expired)).out, /certificate has expired/);
     assert.match((await verify(pki.ca, pki.wrongName, "-verify_hostname", "localhost")).out, /hostname mismatch/i);
+  });
+
+  test("a CA made by openssl, with a three-part subject and its own key identifier, issues leaves that verify", async () => {
+    const dir = tempDir();
+    const [caPath, keyPath, leafPath] = ["ca.pem", "ca.key", "leaf.pem"].map((name) => join(dir, name)) as [
+      string,
+      string,
+      string,
+    ];
+    const made = await run("openssl", [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"],
+      ...["-keyout", keyPath, "-out", caPath, "-subj", "/C=XX/O=Hotline Foreign/CN=foreign CA"],
+      ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+      // A self-signed root whose AKI would not match its odd SKI does not verify even alone: no AKI.
+      ...["-addext", "subjectKeyIdentifier=0102030405", "-addext", "authorityKeyIdentifier=none"],
+    ]);
+    assert.equal(made.code, 0, made.out);
+    const ca = { cert: readFileSync(caPath, "utf8"), key: readFileSync(keyPath, "utf8") };
+    const leaf = generateCertificate({ names: ["localhost"], issuer: ca });
+    writeFileSync(leafPath, leaf.cert);
+    assert.equal(new X509Certificate(leaf.cert).issuer, new X509Certificate(ca.cert).subject);
+    const text = await run("openssl", ["x509", "-noout", "-text", "-in", leafPath]);
+    assert.match(text.out, /Issuer: C = XX, O = Hotline Foreign, CN = foreign CA/);
+    assert.match(text.out, /Authority Key Identifier:\s+(keyid:)?01:02:03:04:05\n/);
+    const verified = await run("openssl", ["verify", "-x509_strict", "-CAfile", caPath, leafPath]);
+    assert.equal(verified.code, 0, verified.out);
   });
 });
 
