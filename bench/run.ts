@@ -7,7 +7,8 @@
  * Workloads: pipe (2 GiB through listen/connect, from a file and from a pipe), lib
  * (recv/sendall loop vs node:net streams), latency (64-byte ping-pong), concurrency (100
  * and 1000 connections for 10 s), rate (connections per second), memory (RSS per idle
- * connection, 10,000 of them). Every transfer is verified by a separate process (byte
+ * connection, 10,000 of them), tls (1 GiB over TLS against ncat --ssl and socat OPENSSL, and
+ * the handshake rate under openssl s_time). Every transfer is verified by a separate process (byte
  * count and checksum); a run that loses data fails instead of giving a number. Each
  * workload runs REPS times; tables show the median with min-max and the ratio of hotline
  * to each baseline. A baseline that is not installed is reported as missing.
@@ -18,6 +19,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as socket from "hotline";
+import { generateCertificate } from "../src/ssl/certificate.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}build/bench-bin/hotbench`;
@@ -241,6 +243,97 @@ async function pipeWorkload(): Promise<void> {
         record(source.name, tool.name, "peak RSS, both", "MiB", false, (l.rss + c.rss) / 2 ** 20);
         progress(`${source.name} ${tool.name}: ${(gb / seconds).toFixed(2)} GB/s`);
       }
+    }
+  }
+  rmSync(file, { force: true });
+}
+
+// ---- workload: TLS pipe throughput and handshake rate ------------------------------------
+
+const TLS_BYTES = 1024 ** 3;
+
+/**
+ * The pipe workload over TLS, every tool with the same ECDSA P-256 certificate and its
+ * default TLS 1.3 suite: throughput and CPU per GB, each transfer checked by checksum. Then
+ * the listeners' handshake rate, with one independent client for all (`openssl s_time`,
+ * full handshakes only).
+ */
+async function tlsWorkload(): Promise<void> {
+  const made = generateCertificate({ names: ["localhost", "127.0.0.1"] });
+  const [cert, key] = [join(WORK, "tls-cert.pem"), join(WORK, "tls-key.pem")];
+  writeFileSync(cert, made.cert);
+  writeFileSync(key, made.key, { mode: 0o600 });
+  const hl = `${q(NODE)} ${q(HOTLINE)}`;
+  const tools: (Tool & { server: (p: number) => string })[] = [
+    {
+      name: "hotline",
+      bin: "node",
+      listen: (p) => `${hl} -l 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
+      dial: (p) => `${hl} --ssl-pin sha256:${made.sha256} 127.0.0.1 ${p}`,
+      server: (p) => `${hl} -lk --recv-only 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
+    },
+    {
+      name: "ncat",
+      bin: "ncat",
+      listen: (p) => `ncat -v --recv-only -l 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
+      dial: (p) => `ncat --ssl 127.0.0.1 ${p}`,
+      server: (p) => `ncat -v -lk --recv-only 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
+    },
+    {
+      name: "socat",
+      bin: "socat",
+      listen: (p) =>
+        `socat -d -d -u OPENSSL-LISTEN:${p},bind=127.0.0.1,reuseaddr,cert=${q(cert)},key=${q(key)},verify=0 STDOUT`,
+      dial: (p) => `socat -u STDIN OPENSSL:127.0.0.1:${p},verify=0`,
+      server: (p) =>
+        `socat -d -d -u OPENSSL-LISTEN:${p},bind=127.0.0.1,reuseaddr,fork,cert=${q(cert)},key=${q(key)},verify=0 /dev/null`,
+    },
+  ];
+  const file = join(WORK, "tls.bin");
+  execFileSync("sh", ["-c", `head -c ${TLS_BYTES} /dev/urandom > ${q(file)}`]);
+  const expect = execFileSync(BIN, ["sum", file], { encoding: "utf8" }).trim();
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const tool of tools.filter((t) => !ONLY || ONLY.includes(t.name))) {
+      if (!have(tool.bin)) {
+        missing("TLS pipe", tool.name, "throughput", "GB/s", true, `${tool.bin} is not installed`);
+        continue;
+      }
+      const port = await freePort();
+      const [ruL, ruC, sink] = ["ru-l", "ru-c", "sink"].map((f) => join(WORK, f)) as [string, string, string];
+      rmSync(sink, { force: true });
+      const listener = bash(`${q(BIN)} rusage ${ruL} ${tool.listen(port)} < /dev/null | ${q(BIN)} sink > ${q(sink)}`);
+      await listener.ready();
+      const started = performance.now();
+      const client = bash(`${q(BIN)} rusage ${ruC} ${tool.dial(port)} < ${q(file)}`);
+      const [cl, ll] = await Promise.all([client.exited, listener.exited]);
+      const seconds = (performance.now() - started) / 1000;
+      const got = readFileSync(sink, "utf8").trim();
+      if (cl !== 0 || ll !== 0 || got !== expect) {
+        throw new Error(
+          `${tool.name} TLS pipe: data lost or corrupted (exit ${cl}/${ll}; expected "${expect}", sink saw "${got}")\n${client.stderr}${listener.stderr}`,
+        );
+      }
+      const [l, c] = [rusage(ruL), rusage(ruC)];
+      const gb = TLS_BYTES / 1e9;
+      record("TLS pipe", tool.name, "throughput", "GB/s", true, gb / seconds);
+      record("TLS pipe", tool.name, "CPU per GB", "CPU-s/GB", false, (l.cpu + c.cpu) / gb);
+      progress(`TLS pipe ${tool.name}: ${(gb / seconds).toFixed(2)} GB/s`);
+
+      if (!have("openssl")) {
+        missing("TLS handshakes", tool.name, "handshakes/s", "hs/s", true, "openssl is not installed");
+        continue;
+      }
+      const hsPort = await freePort();
+      const server = bash(tool.server(hsPort), 60_000);
+      await server.ready();
+      const timer = bash(`openssl s_time -connect 127.0.0.1:${hsPort} -new -time 3 2>&1`, 60_000);
+      await timer.exited;
+      await server.stop();
+      const rate = /([0-9.]+) connections\/user sec/.exec(timer.stdout);
+      const count = /(\d+) connections in (\d+) real seconds/.exec(timer.stdout);
+      if (!count) throw new Error(`openssl s_time gave no count against ${tool.name}: ${timer.stdout}`);
+      record("TLS handshakes", tool.name, "handshakes/s", "hs/s", true, Number(count[1]) / Number(count[2]));
+      progress(`TLS handshakes ${tool.name}: ${count[1]} in ${count[2]} s (${rate?.[1] ?? "?"} per client CPU s)`);
     }
   }
   rmSync(file, { force: true });
@@ -547,6 +640,7 @@ const WORKLOADS: Record<string, () => Promise<void>> = {
   concurrency: concurrencyWorkload,
   rate: rateWorkload,
   memory: memoryWorkload,
+  tls: tlsWorkload,
 };
 
 async function main(): Promise<void> {

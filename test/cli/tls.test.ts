@@ -25,8 +25,10 @@ function tlsListener(extra: readonly string[] = [], own = true): Child {
   return hotline(["-l", "127.0.0.1", "0", ...cert, ...extra], { lifetimeMs: 20_000 });
 }
 
+/** How a child ended, stdout as text. */
 async function exitOf(child: Child, ms = 15_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return child.done(ms);
+  const done = await child.done(ms);
+  return { code: done.code, stderr: done.stderr, stdout: done.stdout.toString("utf8") };
 }
 
 describe("TLS: verification by default", () => {
@@ -195,7 +197,7 @@ s.close()
       hotline(["-U", path, "--ssl-trustfile", pki.ca.certPath, "--ssl-servername", "localhost"], { stdin: "unix\n" }),
     );
     assert.equal(r.code, 0, r.stderr);
-    const s = await server.done();
+    const s = await exitOf(server);
     assert.equal(s.stdout, "unix\n");
   });
 });
@@ -341,7 +343,7 @@ with socket.create_connection(("localhost", ${port}), timeout=10) as raw:
     );
     assert.equal(py.code, 0, py.stderr);
     assert.match(py.stdout, /TLSv1\.3/);
-    const s = await server.done();
+    const s = await exitOf(server);
     assert.equal(s.stdout, "from python\n");
 
     if (!has("openssl")) return t.skip("openssl is not installed");

@@ -82,7 +82,7 @@ export function serverContext(t: TlsOptions, host: string | null): { ctx: SSLCon
     const names = ["localhost", "127.0.0.1", "::1"];
     if (host !== null && !names.includes(host) && host !== "0.0.0.0" && host !== "::") names.unshift(host);
     const certificate = generateCertificate({ names, commonName: "hotline" });
-    ctx.loadCertChain({ cert: certificate.cert, key: certificate.key });
+    ctx.loadCertChainData(certificate.cert, certificate.key);
     made = `TLS certificate made for this run (${names.join(", ")}): ${pinOf(certificate.sha256)}`;
   }
   if (t.trustfile !== null) {
@@ -174,7 +174,7 @@ function alpnNote(ssock: SSLSocket): string {
 /** A verification failure as one line: the reason, then the fingerprint to pin if trusted. */
 function verificationReason(err: unknown): string {
   if (!(err instanceof SSLCertVerificationError)) return reason(err);
-  const cert = err.certificate;
+  const cert = err.peerCertificate;
   if (!cert) return `certificate verify failed: ${err.verifyMessage}`;
   const pin = pinOf(cert.fingerprint256);
   return `certificate verify failed: ${err.verifyMessage}; the server shows ${pin}; if you trust it: --ssl-pin ${pin}`;
