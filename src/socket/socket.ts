@@ -6,7 +6,7 @@
  * accept, StreamConn for recv/send on a stream, DatagramSocket for UDP. This file holds
  * argument checking, state and options; the parts hold the I/O.
  */
-import { isIP, type NetConnectOpts, connect as netConnect } from "node:net";
+import { isIP, type NetConnectOpts, type Socket as NetSocket, connect as netConnect } from "node:net";
 import {
   type Address,
   type AddressInput,
@@ -92,6 +92,18 @@ interface Options {
  */
 export let shareListeningPort: (sock: Socket) => void;
 
+/**
+ * hotline/ssl's seam: Python's wrap_socket moves the file descriptor into the SSLSocket.
+ * `from`'s options, timeout and Unix names go to `to`, and so does its listener when it
+ * is bound or listening; a connected `from` gives up its Node socket (returned) for `to`
+ * to wrap, and `to` stays as it was until adoptStream(). `from` is left closed (Python's
+ * detached socket), or fresh (an SSLSocket dialling through a plain one).
+ */
+export let moveSocket: (from: Socket, to: Socket, leave: "closed" | "fresh") => NetSocket | null;
+
+/** hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed meanwhile. */
+export let adoptStream: (sock: Socket, stream: NetSocket) => boolean;
+
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
 export class Socket {
@@ -149,6 +161,25 @@ export class Socket {
   static {
     shareListeningPort = (sock) => {
       sock.#opts.reusePort = true;
+    };
+    moveSocket = (from, to, leave) => {
+      const state = from.#open();
+      if (state.kind === "connecting") throw oserror("EALREADY", "the socket is still connecting");
+      if (state.kind === "datagram") throw oserror("EOPNOTSUPP", "only stream sockets can be wrapped");
+      Object.assign(to.#opts, from.#opts);
+      to.#timeout = from.#timeout;
+      to.#unixLocal = from.#unixLocal;
+      to.#unixPeer = from.#unixPeer;
+      from.#state = { kind: leave };
+      if (leave === "closed") from.#closing = Promise.resolve();
+      if (state.kind === "connected") return state.conn.sock;
+      to.#state = state;
+      return null;
+    };
+    adoptStream = (sock, stream) => {
+      if (sock.#state.kind !== "fresh") return false;
+      sock.#adopt(new StreamConn(stream));
+      return true;
     };
   }
 

@@ -1,0 +1,459 @@
+/**
+ * Python's ssl.SSLSocket: a hotline Socket whose stream runs over TLS.
+ *
+ * The socket machinery is Socket's own: once the handshake is done, the Node TLSSocket
+ * takes the place of the TCP (or Unix) socket under Socket's stream connection, so recv,
+ * send, shutdown, close, timeouts, makefile, chunks and forward work unchanged. This
+ * file does the handshakes and the checks Node leaves to its callers:
+ *
+ * - A client handshakes with Node's own verification off and checks the chain and the
+ *   name itself before the connection is handed over, so the peer's certificate stays
+ *   readable when verification fails (the CLI shows its fingerprint). Nothing is read
+ *   from or written to the TLS stream before that check; a failure resets TCP.
+ * - A session is offered only to the context and server name it came from (Node 20
+ *   would resume it under another name and call it authorised).
+ * - SNI is sent for DNS names, never for IP literals.
+ */
+import { X509Certificate } from "node:crypto";
+import { isIP, type Socket as NetSocket } from "node:net";
+import {
+  checkServerIdentity,
+  type PeerCertificate as NodePeerCertificate,
+  TLSSocket,
+  connect as tlsConnect,
+} from "node:tls";
+import type { Address, AddressInput } from "../address.js";
+import { fromNodeError, oserror, TimeoutError } from "../errors.js";
+import { adoptStream, moveSocket, Socket } from "../socket/socket.js";
+import { Deadline, until } from "../socket/wait.js";
+import { CERT_NONE, CERT_REQUIRED } from "./constants.js";
+import { type SSLContext, settingsOf, type WrapSocketOptions } from "./context.js";
+import { chainError, fromTlsError, nameError, SSL_ERROR_EOF, SSLEOFError, SSLError, ValueError } from "./errors.js";
+import { type PeerCertificate, peerCertificateDict } from "./peer-cert.js";
+import { newSession, type SSLSession, secretsOf } from "./session.js";
+
+/** Only wrapSocket() and accept() make SSLSockets, as in Python. */
+const MAKER = Symbol("SSLSocket");
+
+/** wrap()'s way to a new SSLSocket's private handshake (set in the class's static block). */
+let start: (ssl: SSLSocket, raw: NetSocket) => Promise<void>;
+
+interface Handshaken {
+  tls: TLSSocket;
+  peer: X509Certificate | null;
+  /** The peer's certificate was verified (getpeercert() shows it only then, as Python). */
+  verified: boolean;
+}
+
+export class SSLSocket extends Socket {
+  /** The context this socket was made by. */
+  readonly context: SSLContext;
+  /** True for the accepting side. */
+  readonly serverSide: boolean;
+  /** The name the server is checked against (client side), or null. */
+  readonly serverHostname: string | null;
+  readonly #handshakeOnConnect: boolean;
+  #offered: SSLSession | null;
+  #latest: SSLSession | null = null;
+  #done: Handshaken | null = null;
+  /** Connected, handshake not done yet (doHandshakeOnConnect false). */
+  #pending: NetSocket | null = null;
+  #handshaking: Promise<void> | null = null;
+  #dialling = false;
+  #closed = false;
+
+  /** Not public: SSLSockets come from SSLContext.wrapSocket() and accept(). */
+  constructor(
+    maker: symbol,
+    context: SSLContext,
+    like: { family: number; type: number; proto: number },
+    options: Required<Pick<WrapSocketOptions, "serverSide" | "doHandshakeOnConnect">> & {
+      serverHostname: string | null;
+      session: SSLSession | null;
+    },
+  ) {
+    if (maker !== MAKER) {
+      throw new TypeError("SSLSocket does not have a public constructor; use SSLContext.wrapSocket()");
+    }
+    super(like.family, like.type, like.proto);
+    this.context = context;
+    this.serverSide = options.serverSide;
+    this.serverHostname = options.serverHostname;
+    this.#handshakeOnConnect = options.doHandshakeOnConnect;
+    this.#offered = options.session;
+  }
+
+  static {
+    start = (ssl, raw) => {
+      if (!ssl.#handshakeOnConnect) {
+        ssl.#pending = raw;
+        return Promise.resolve();
+      }
+      return ssl.#handshake(raw, handshakeDeadline(ssl.gettimeout()));
+    };
+  }
+
+  /**
+   * Connects and handshakes (Python's `wrap_socket(socket(), server_hostname=h).connect(a)`).
+   * The timeout bounds the TCP connect and then the handshake.
+   */
+  override async connect(address: AddressInput): Promise<void> {
+    if (this.serverSide) throw new ValueError("can't connect in server-side mode");
+    if (this.#closed) throw oserror("EBADF");
+    if (this.#done || this.#pending) throw oserror("EISCONN");
+    if (this.#dialling) throw oserror("EALREADY");
+    this.#dialling = true;
+    try {
+      // TCP through a plain socket that takes this one's options, bound address and timeout.
+      const plain = new Socket(this.family, this.type, this.proto);
+      moveSocket(this, plain, "fresh");
+      try {
+        await plain.connect(address);
+      } catch (err) {
+        if (!this.#closed) moveSocket(plain, this, "closed");
+        throw err;
+      }
+      const raw = moveSocket(plain, this, "closed");
+      if (!raw) throw oserror("ENOTCONN");
+      if (this.#closed) {
+        raw.destroy();
+        throw oserror("EBADF");
+      }
+      if (this.#handshakeOnConnect) await this.#handshake(raw, handshakeDeadline(this.gettimeout()));
+      else this.#pending = raw;
+    } finally {
+      this.#dialling = false;
+    }
+  }
+
+  /** Accepts a caller and handshakes with it (bounded by this socket's timeout): `[SSLSocket, address]`. */
+  override async accept(): Promise<[SSLSocket, Address]> {
+    const deadline = handshakeDeadline(this.gettimeout());
+    const [plain, address] = await super.accept();
+    const sock = new SSLSocket(MAKER, this.context, plain, {
+      serverSide: true,
+      serverHostname: null,
+      session: null,
+      doHandshakeOnConnect: this.#handshakeOnConnect,
+    });
+    const raw = moveSocket(plain, sock, "closed");
+    if (!raw) throw oserror("ENOTCONN");
+    if (this.#handshakeOnConnect) await sock.#handshake(raw, deadline);
+    else sock.#pending = raw;
+    return [sock, address];
+  }
+
+  /** The handshake of a socket wrapped or accepted with doHandshakeOnConnect false; bounded by the timeout. */
+  async doHandshake(): Promise<void> {
+    if (this.#closed) throw oserror("EBADF");
+    if (this.#handshaking) return this.#handshaking;
+    if (this.#done) return;
+    const raw = this.#pending;
+    if (!raw) throw oserror("ENOTCONN");
+    this.#pending = null;
+    this.#handshaking = this.#handshake(raw, handshakeDeadline(this.gettimeout()));
+    try {
+      await this.#handshaking;
+    } finally {
+      this.#handshaking = null;
+    }
+  }
+
+  override close(): Promise<void> {
+    this.#closed = true;
+    this.#pending?.destroy();
+    this.#pending = null;
+    return super.close();
+  }
+
+  /**
+   * The peer's certificate: the DER bytes with `binaryForm`, else Python's dictionary,
+   * which is empty when the certificate was not verified (CERT_NONE) as in Python. null
+   * when the peer sent none. ValueError before the handshake.
+   */
+  getpeercert(binaryForm: true): Buffer | null;
+  getpeercert(binaryForm?: false): PeerCertificate | Record<string, never> | null;
+  getpeercert(binaryForm = false): Buffer | PeerCertificate | Record<string, never> | null {
+    const done = this.#handshaken();
+    if (!done.peer) return null;
+    if (binaryForm) return done.peer.raw;
+    return done.verified ? peerCertificateDict(done.peer) : {};
+  }
+
+  /**
+   * A hotline extension: the peer's certificate as Node's X509Certificate, verified or
+   * not (`fingerprint256` for pinning); null before the handshake or when none was sent.
+   */
+  peerCertificate(): X509Certificate | null {
+    return this.#done?.peer ?? null;
+  }
+
+  /** The protocol version agreed ("TLSv1.3"), or null before the handshake. */
+  version(): string | null {
+    return this.#done?.tls.getProtocol() ?? null;
+  }
+
+  /** `[name, protocol, secretBits]` of the cipher in use, or null before the handshake. */
+  cipher(): [string, string, number] | null {
+    const tls = this.#done?.tls;
+    if (!tls) return null;
+    const { name, version } = tls.getCipher();
+    return [name, version, secretBits(name)];
+  }
+
+  /** The ALPN protocol both sides chose, or null if none. */
+  selectedAlpnProtocol(): string | null {
+    const chosen = this.#done?.tls.alpnProtocol;
+    return typeof chosen === "string" ? chosen : null;
+  }
+
+  /** Python's compression(): always null (TLS compression is off in OpenSSL 3). */
+  compression(): null {
+    return null;
+  }
+
+  /**
+   * The TLS session to offer to a later connection (client side): with TLS 1.3 it arrives
+   * after the handshake, so read something first. null before any.
+   */
+  get session(): SSLSession | null {
+    return this.#latest;
+  }
+
+  /** Whether the handshake resumed the offered session. */
+  get sessionReused(): boolean {
+    return this.#done?.tls.isSessionReused() ?? false;
+  }
+
+  override toString(): string {
+    return super.toString().replace("<hotline.socket", "<hotline.ssl.SSLSocket");
+  }
+
+  #handshaken(): Handshaken {
+    if (this.#closed) throw oserror("EBADF");
+    if (!this.#done) throw new ValueError("handshake not done yet");
+    return this.#done;
+  }
+
+  /** Handshakes over `raw`, checks the peer, and makes the TLS stream this socket's; resets on failure. */
+  async #handshake(raw: NetSocket, deadline: Deadline): Promise<void> {
+    const settings = settingsOf(this.context);
+    const tls = this.serverSide ? this.#serverSocket(raw, settings) : this.#clientSocket(raw, settings);
+    let done: Handshaken;
+    try {
+      await until<void>(deadline, (ok, fail) => {
+        const succeeded = (): void => ok();
+        const failed = (err: unknown): void => fail(handshakeError(err));
+        const closed = (): void => fail(eofError());
+        const event = this.serverSide ? "secure" : "secureConnect";
+        tls.once(event, succeeded);
+        tls.on("error", failed);
+        tls.on("_tlsError", failed); // a server TLSSocket reports its handshake errors here
+        tls.once("close", closed);
+        return () => {
+          tls.off(event, succeeded);
+          tls.off("error", failed);
+          tls.off("_tlsError", failed);
+          tls.off("close", closed);
+        };
+      });
+      done = this.serverSide ? this.#checkClient(tls, settings) : this.#checkServer(tls, settings);
+    } catch (err) {
+      abort(tls, raw);
+      if (err instanceof TimeoutError) {
+        const timeout = new TimeoutError("ETIMEDOUT");
+        timeout.message = "The handshake operation timed out";
+        throw timeout;
+      }
+      throw err;
+    }
+    // Errors after the handshake reach Socket's stream connection, which listens from now on.
+    tls.on("error", () => {});
+    if (this.#closed || !adoptStream(this, tls)) {
+      abort(tls, raw);
+      throw oserror("EBADF");
+    }
+    this.#done = done;
+  }
+
+  #clientSocket(raw: NetSocket, settings: ReturnType<typeof settingsOf>): TLSSocket {
+    const host = this.serverHostname;
+    const offered = this.#offered ? secretsOf(this.#offered) : null;
+    const tls = tlsConnect({
+      socket: raw,
+      secureContext: settings.secure,
+      // Verified below, by hand, so that the certificate is still there when it fails.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      ...(host !== null && isIP(host) === 0 ? { servername: host } : {}),
+      ...(settings.alpn ? { ALPNProtocols: settings.alpn } : {}),
+      ...(offered ? { session: offered.data } : {}),
+    });
+    tls.on("session", (data: Buffer) => {
+      const peer = this.#done?.peer ?? null;
+      this.#latest = newSession(this.context, host, { data, peer, verified: this.#done?.verified ?? false });
+    });
+    return tls;
+  }
+
+  #serverSocket(raw: NetSocket, settings: ReturnType<typeof settingsOf>): TLSSocket {
+    const ask = settings.verifyMode !== CERT_NONE;
+    return new TLSSocket(raw, {
+      isServer: true,
+      secureContext: settings.secure,
+      requestCert: ask,
+      // With requestCert, makes OpenSSL refuse a client that sends no certificate.
+      rejectUnauthorized: settings.verifyMode === CERT_REQUIRED,
+      ...(settings.alpn ? { ALPNProtocols: settings.alpn } : {}),
+    });
+  }
+
+  /** The server's certificate against the chain and the name, before any byte moves. */
+  #checkServer(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+    const resumed = tls.isSessionReused();
+    const offered = this.#offered ? secretsOf(this.#offered) : null;
+    const peer = peerOf(tls) ?? (resumed ? (offered?.peer ?? null) : null);
+    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (!tls.authorized) {
+      const code = tls.authorizationError;
+      throw chainError(typeof code === "string" ? code : String(code ?? "CERT_UNTRUSTED"), peer);
+    }
+    // A resumed session was verified for this very name (wrap refuses any other).
+    if (settings.checkHostname && !resumed) {
+      const host = this.serverHostname as string;
+      const failure = checkServerIdentity(host, tls.getPeerCertificate() as NodePeerCertificate);
+      if (failure) throw nameError(host, isIP(host) !== 0, peer, failure);
+    }
+    return { tls, peer, verified: resumed ? (offered?.verified ?? false) : true };
+  }
+
+  /** A client's certificate, when asked for: OpenSSL accepted it only because Node checks it in JavaScript. */
+  #checkClient(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+    const peer = peerOf(tls);
+    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (!peer) {
+      if (settings.verifyMode === CERT_REQUIRED) {
+        throw new SSLError("peer did not return a certificate", {
+          reason: "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+          library: "SSL",
+        });
+      }
+      return { tls, peer, verified: false };
+    }
+    const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+    if (typeof handle?.verifyError !== "function") {
+      throw new SSLError("this Node cannot tell whether the client's certificate verified");
+    }
+    const failure = handle.verifyError();
+    if (failure) {
+      throw chainError(String((failure as { code?: unknown }).code ?? "CERT_UNTRUSTED"), peer);
+    }
+    return { tls, peer, verified: true };
+  }
+}
+
+/**
+ * The peer's certificate. Not getPeerX509Certificate(): on Node 20, calling it spoils
+ * every later getPeerCertificate() on the socket (no names; measured: a segfault soon
+ * after), and Node's own checks call that one.
+ */
+function peerOf(tls: TLSSocket): X509Certificate | null {
+  const raw = (tls.getPeerCertificate(false) as { raw?: Buffer } | null)?.raw;
+  return raw ? new X509Certificate(raw) : null;
+}
+
+/** SSLContext.wrapSocket(). */
+export async function wrap(context: SSLContext, sock: Socket, options: WrapSocketOptions): Promise<SSLSocket> {
+  if (!(sock instanceof Socket)) throw new TypeError("wrapSocket() needs a hotline Socket");
+  const serverSide = options.serverSide ?? false;
+  const serverHostname = options.serverHostname ?? null;
+  const session = options.session ?? null;
+  const settings = settingsOf(context);
+  if (serverSide && !settings.serverSide) {
+    throw new ValueError("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context");
+  }
+  if (!serverSide && settings.serverSide) {
+    throw new ValueError("Cannot create a client socket with a PROTOCOL_TLS_SERVER context");
+  }
+  if (serverSide && serverHostname !== null)
+    throw new ValueError("server_hostname can only be specified in client mode");
+  if (serverSide && session !== null) throw new ValueError("session can only be specified in client mode");
+  if (serverHostname !== null) checkHostname(serverHostname);
+  if (!serverSide && settings.checkHostname && serverHostname === null) {
+    throw new ValueError("check_hostname requires server_hostname");
+  }
+  if (session !== null) {
+    if (session.context !== context) throw new ValueError("Session refers to a different SSLContext.");
+    if (session.serverHostname !== serverHostname) {
+      throw new ValueError(
+        `Session refers to a different server name (${String(session.serverHostname)}, not ${String(serverHostname)}): ` +
+          "resuming it would skip the certificate check for this name",
+      );
+    }
+  }
+  const ssl = new SSLSocket(MAKER, context, sock, {
+    serverSide,
+    serverHostname,
+    session,
+    doHandshakeOnConnect: options.doHandshakeOnConnect ?? true,
+  });
+  const raw = moveSocket(sock, ssl, "closed");
+  if (raw) await start(ssl, raw);
+  return ssl;
+}
+
+function checkHostname(host: string): void {
+  if (typeof host !== "string") throw new TypeError("server_hostname must be a string");
+  if (host === "" || host.startsWith(".") || host.includes("\0")) {
+    throw new ValueError(
+      `server_hostname cannot be an empty string or start with a leading dot: ${JSON.stringify(host)}`,
+    );
+  }
+}
+
+/** The socket's timeout bounds the handshake; a non-blocking socket's handshake still waits (Node has no partial handshake). */
+function handshakeDeadline(timeout: number | null): Deadline {
+  return timeout === 0 ? Deadline.never : Deadline.after(timeout);
+}
+
+/**
+ * Ends a connection whose handshake failed, with RST for TCP so the peer learns at once.
+ * Not raw.resetAndDestroy(): under a TLSSocket it closes the handle TLS still uses (Node
+ * 20 segfaults). Instead the TLS socket's close, which destroys the TCP socket, is made to
+ * reset it the way resetAndDestroy() does (an internal flag; without it, a plain close).
+ */
+function abort(tls: TLSSocket, raw: NetSocket): void {
+  const handle = (raw as unknown as { _handle?: { reset?: unknown } })._handle;
+  if (typeof handle?.reset === "function") (raw as unknown as { resetAndClosing: boolean }).resetAndClosing = true;
+  tls.destroy();
+  raw.destroy();
+}
+
+function eofError(): SSLEOFError {
+  return new SSLEOFError("EOF occurred in violation of protocol", {
+    errno: SSL_ERROR_EOF,
+    reason: "UNEXPECTED_EOF_WHILE_READING",
+    library: "SSL",
+  });
+}
+
+/** A handshake failure as Python raises it: SSLError for TLS, OSError for the connection. */
+function handshakeError(err: unknown): Error {
+  if (err instanceof SSLError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = String((err as { message?: unknown } | null)?.message ?? "");
+  if (code === "ECONNRESET" && message.includes("before secure TLS connection")) return eofError();
+  if (typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_"))) {
+    return fromTlsError(err);
+  }
+  if (typeof code === "string" && code.startsWith("ERR_TLS_")) return fromTlsError(err);
+  return fromNodeError(err);
+}
+
+/** The cipher's key size, as Python's third field, from its name. */
+function secretBits(name: string): number {
+  if (/CHACHA20|256/.test(name)) return 256;
+  if (/128/.test(name)) return 128;
+  if (/3DES|DES-CBC3/.test(name)) return 168;
+  return 0;
+}
