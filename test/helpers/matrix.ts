@@ -8,7 +8,7 @@ import { createSocket, type Socket as DatagramSocket, type RemoteInfo } from "no
 import { once } from "node:events";
 import { createConnection, createServer, type Server, type Socket as StreamSocket } from "node:net";
 import { join } from "node:path";
-import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
+import { createServer as createTlsServer, connect as tlsConnect } from "node:tls";
 import { testPki } from "./certs.js";
 import type { Child, Finished } from "./child.js";
 import { hotline, listening } from "./hotline.js";
@@ -321,7 +321,9 @@ async function dialStream(to: { port: number } | { path: string }, secure: boole
 function tlsArgs(secure: boolean, listen: boolean): string[] {
   if (!secure) return [];
   const pki = testPki();
-  return listen ? ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath] : ["--ssl-trustfile", pki.ca.certPath];
+  return listen
+    ? ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath]
+    : ["--ssl-trustfile", pki.ca.certPath];
 }
 
 /** A stream server of the test's for hotline to dial; resolves each connection as a Peer. */

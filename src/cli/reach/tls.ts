@@ -75,10 +75,7 @@ export function clientContext(t: TlsOptions): SSLContext {
 export function serverContext(t: TlsOptions, host: string | null): { ctx: SSLContext; made: string | null } {
   const ctx = new SSLContext(PROTOCOL_TLS_SERVER);
   let made: string | null = null;
-  if (t.cert !== null) {
-    const { cert, key } = t;
-    load("--ssl-cert", cert, () => ctx.loadCertChain(cert, key ?? undefined));
-  } else {
+  if (t.cert === null) {
     const names = ["localhost", "127.0.0.1", "::1"];
     if (host !== null && !names.includes(host) && host !== "0.0.0.0" && host !== "::") names.unshift(host);
     const certificate = generateCertificate({ names, commonName: "hotline" });
@@ -94,7 +91,12 @@ export function serverContext(t: TlsOptions, host: string | null): { ctx: SSLCon
   return { ctx, made };
 }
 
+/** What both sides take: this side's certificate (a client certificate, when dialling), ciphers. */
 function common(ctx: SSLContext, t: TlsOptions): void {
+  if (t.cert !== null) {
+    const { cert, key } = t;
+    load("--ssl-cert", cert, () => ctx.loadCertChain(cert, key ?? undefined));
+  }
   if (t.ciphers !== null) {
     const list = t.ciphers;
     try {
@@ -179,4 +181,3 @@ function verificationReason(err: unknown): string {
   const pin = pinOf(cert.fingerprint256);
   return `certificate verify failed: ${err.verifyMessage}; the server shows ${pin}; if you trust it: --ssl-pin ${pin}`;
 }
-
