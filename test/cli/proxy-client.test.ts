@@ -393,6 +393,20 @@ describe("refusals are one line and exit 1", () => {
   });
 });
 
+test("a proxy that never answers: -w bounds the handshake", async () => {
+  const silent = new Child("python3", [
+    "-c",
+    `import socket\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(1);s.settimeout(20);print("ready",s.getsockname()[1],flush=True)\nc,_=s.accept();c.settimeout(20)\nwhile c.recv(100): pass`,
+  ]);
+  const [, port = ""] = await silent.line(/ready (\d+)/);
+  const started = performance.now();
+  const c = await hotline(["--proxy", `127.0.0.1:${port}`, "-w", "500ms", "127.0.0.1", "9"]).done();
+  await silent.done();
+  assert.equal(c.code, 1);
+  assert.equal(c.stderr, `hotline: http proxy 127.0.0.1:${port}: timed out\n`);
+  assert.ok(performance.now() - started < 5000);
+});
+
 describe("options", () => {
   const usage: [string[], RegExp][] = [
     [["--proxy-auth", "u:p", "h", "1"], /--proxy-auth needs --proxy/],

@@ -370,6 +370,25 @@ describe("many callers", () => {
     }
   });
 
+  test("an interrupt ends the proxy (130) and the tunnels open through it", async () => {
+    const { server, port } = await proxy();
+    const peer = await fixture("peer.py", ["server", "4", "127.0.0.1:0", "halfclose"]);
+    const open = connect(port, "127.0.0.1");
+    const ended = new Promise<string>((resolve) => {
+      const got: Buffer[] = [];
+      open.on("data", (d) => got.push(d));
+      open.on("error", () => {});
+      open.on("close", () => resolve(Buffer.concat(got).toString()));
+    });
+    open.write(`CONNECT 127.0.0.1:${peer.port} HTTP/1.0\r\n\r\n`);
+    await within(once(open, "data"), 5000, "the 200");
+    server.proc.kill("SIGINT");
+    const done = await server.done(10_000);
+    assert.equal(done.code, 130);
+    assert.equal(await within(ended, 5000, "the tunnel to end"), "HTTP/1.0 200 OK\r\n\r\n");
+    peer.child.kill();
+  });
+
   test("the readiness line, and the open-relay warning off loopback without --proxy-auth", async () => {
     const local = hotline(["-l", "127.0.0.1", "0", "--proxy-type", "http"]);
     await local.line(/hotline: listening on 127\.0\.0\.1:\d+ \(tcp\): an HTTP proxy\n/);
