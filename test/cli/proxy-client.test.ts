@@ -7,12 +7,15 @@
  * and the ssh ProxyCommand shape (pipe mode, half-close) works through each kind.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Child, python } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { has, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { unusedPort } from "../helpers/ports.js";
+import { tempDir } from "../helpers/transports.js";
 
 const MiB = 1024 * 1024;
 
@@ -222,6 +225,24 @@ describe("bytes sent with the proxy's reply reach stdout", () => {
       assert.equal(c.stdout.toString(), "EARLYgot 8 bytes");
     });
   }
+});
+
+describe("the call's options apply inside the tunnel, not to the handshake", () => {
+  test("-o logs the target's bytes only; -C applies to what is sent through", async () => {
+    const dir = tempDir();
+    const proxy = await fixture("socks_proxy.py", [5, "--early", "EARLY"]);
+    const peer = await target("halfclose");
+    const log = join(dir, "session");
+    const c = await hotline(
+      ["--proxy", `127.0.0.1:${proxy.port}`, "--proxy-type", "socks5", "-C", "-o", log, "127.0.0.1", peer.port],
+      { stdin: "a\nb\n" },
+    ).done();
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stdout.toString(), "EARLYgot 6 bytes");
+    const logged = readFileSync(log);
+    assert.equal(logged.length, "a\r\nb\r\n".length + "EARLYgot 6 bytes".length, logged.toString("hex"));
+    assert.ok(!logged.includes(5), "no SOCKS byte in the session log");
+  });
 });
 
 describe("HTTP proxy authentication (Python proxy)", () => {

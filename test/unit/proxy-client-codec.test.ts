@@ -146,7 +146,7 @@ describe("SOCKS4 and 4a", () => {
     assert.equal(hex(socks4Request({ host: "10.1.2.3", port: 8080 }, "bob")), "04011f90" + "0a010203" + "626f6200");
     assert.equal(
       hex(socks4Request({ host: "example.com", port: 80 }, "")),
-      "04010050" + "00000001" + "00" + Buffer.from("example.com").toString("hex") + "00",
+      `040100500000000100${Buffer.from("example.com").toString("hex")}00`,
     );
     assert.throws(() => socks4Request({ host: "::1", port: 1 }, ""), /IPv6/);
   });
@@ -170,18 +170,15 @@ describe("SOCKS5", () => {
     assert.equal(hex(socks5Greeting(true)), "05020002");
     assert.equal(hex(socks5UserPass("user", "pw")), "0104" + "75736572" + "02" + "7077");
     assert.equal(hex(socks5Connect({ host: "127.0.0.1", port: 22 })), "05010001" + "7f000001" + "0016");
-    assert.equal(hex(socks5Connect({ host: "::1", port: 443 })), "05010004" + `${"00".repeat(15)}01` + "01bb");
+    assert.equal(hex(socks5Connect({ host: "::1", port: 443 })), `05010004${"00".repeat(15)}0101bb`);
     assert.equal(
       hex(socks5Connect({ host: "2001:db8::a:1", port: 1 })),
       "05010004" + "20010db8000000000000000000" + "0a0001" + "0001",
     );
-    assert.equal(
-      hex(socks5Connect({ host: "::ffff:1.2.3.4", port: 1 })),
-      "05010004" + `${"00".repeat(10)}ffff01020304` + "0001",
-    );
+    assert.equal(hex(socks5Connect({ host: "::ffff:1.2.3.4", port: 1 })), `05010004${"00".repeat(10)}ffff010203040001`);
     assert.equal(
       hex(socks5Connect({ host: "example.com", port: 80 })),
-      "050100030b" + Buffer.from("example.com").toString("hex") + "0050",
+      `050100030b${Buffer.from("example.com").toString("hex")}0050`,
     );
   });
 
