@@ -134,20 +134,37 @@ export async function httpProxy(o: Options, io: Io, report: Reporter): Promise<n
   return 130;
 }
 
-/** Answers with a status, then stops: a FIN, the rest of the request read and dropped (bounded). */
+/** Answers with a status, then hangs up without losing the answer (see hangUp). */
 async function refuse(conn: Socket, reply: Buffer): Promise<void> {
   try {
-    // Closing with unread input would send RST, which can destroy the reply in flight.
     conn.settimeout(REFUSAL_DRAIN_S);
     await conn.sendall(reply);
-    conn.shutdown(SHUT_WR);
+  } catch {
+    // the caller left, or took too long: nothing more to say
+  }
+  await hangUp(conn);
+}
+
+/**
+ * FIN, then the rest of what the caller sent read and dropped (bounded in time and
+ * bytes), then close: closing with unread input would send RST, and a caller's system
+ * may throw away an answer still unread when RST arrives.
+ */
+async function hangUp(conn: Socket): Promise<void> {
+  try {
+    conn.settimeout(REFUSAL_DRAIN_S);
+    try {
+      conn.shutdown(SHUT_WR);
+    } catch {
+      // already shut down (a relay passes the origin's end on)
+    }
     for (let drained = 0; drained < REFUSAL_DRAIN_BYTES; ) {
       const data = await conn.recv(65536);
       if (!data) break;
       drained += data.length;
     }
   } catch {
-    // the caller left, or took too long: nothing more to say
+    // the caller left, or took too long
   } finally {
     await conn.close().catch(() => {});
   }
@@ -265,15 +282,24 @@ async function relay(conn: Socket, origin: Socket): Promise<void> {
 
 /** One request's body to the origin (exactly its length), and the origin's reply back. */
 async function transact(conn: Socket, origin: Socket, framing: Framing): Promise<void> {
-  const body = sendBody(conn, origin, framing).catch((err: unknown) => {
-    debug("proxy: request body: %s", reason(err));
-    reset(origin);
-  });
+  let bodySent = false;
+  const body = sendBody(conn, origin, framing).then(
+    () => {
+      bodySent = true;
+    },
+    (err: unknown) => {
+      debug("proxy: request body: %s", reason(err));
+      reset(origin);
+    },
+  );
   try {
     await origin.forward(conn);
   } finally {
-    await conn.close().catch(() => {});
     await origin.close().catch(() => {});
+    // With the body relayed, whatever else the caller sent (a pipelined request) is
+    // dropped without a RST; a body still coming ends at the close.
+    if (bodySent) await hangUp(conn);
+    else await conn.close().catch(() => {});
     await body;
   }
 }
