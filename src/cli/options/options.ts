@@ -56,7 +56,18 @@ export interface Options {
    * does not resolve, the error says "unknown command" and names this one.
    */
   didYouMean: Verb | null;
+  /** --proxy: dial the target through this proxy (the port is the type's default when not given). */
+  proxy: { host: string; port: number | null } | null;
+  /** --proxy-type: the client's protocol, or, with -l, "http" makes hotline an HTTP proxy. */
+  proxyType: ProxyType | null;
+  /** --proxy-auth: USER:PASS (http, socks5) or a user id (socks4); with -l, what clients must send. */
+  proxyAuth: string | null;
+  /** --proxy-dns: where a target's name is resolved (ncat's meanings; remote when not given). */
+  proxyDns: ProxyDns | null;
 }
+
+export type ProxyType = "http" | "socks4" | "socks5";
+export type ProxyDns = "local" | "remote" | "both" | "none";
 
 /** The seed's defaults, and ncat's. */
 export const SEED_HOST = "127.0.0.1";
@@ -97,5 +108,9 @@ export function defaults(): Options {
     debug: false,
     grammar: "ncat",
     didYouMean: null,
+    proxy: null,
+    proxyType: null,
+    proxyAuth: null,
+    proxyDns: null,
   };
 }

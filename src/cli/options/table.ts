@@ -5,6 +5,7 @@
  * here and nowhere else.
  */
 import type { Options, Verb } from "./options.js";
+import { isProxyServer, PROXY_OPTIONS } from "./proxy-rows.js";
 import { conflict, count, host, path, port, time, UsageError } from "./values.js";
 
 export interface OptionRow {
@@ -67,7 +68,8 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o, v, n) => {
       o.maxConns = count(v, n);
     },
-    misfit: (o) => (o.keepOpen ? null : "--max-conns applies with -k (many callers at once)"),
+    misfit: (o) =>
+      o.keepOpen || isProxyServer(o) ? null : "--max-conns applies with -k or the HTTP proxy (many callers at once)",
   },
   {
     long: "udp",
@@ -334,6 +336,7 @@ export const OPTIONS: readonly OptionRow[] = [
       o.command = "version";
     },
   },
+  ...PROXY_OPTIONS,
 ];
 
 /** ncat options hotline knows but does not offer (yet): named in the error, never ignored. */
@@ -352,10 +355,6 @@ export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
   "ssl-ciphers",
   "ssl-servername",
   "ssl-alpn",
-  "proxy",
-  "proxy-type",
-  "proxy-auth",
-  "proxy-dns",
   "exec",
   "sh-exec",
   "lua-exec",

@@ -27,6 +27,7 @@ import { Failure } from "../io.js";
 import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
 import { datagramLine, type Line, streamLine } from "./line.js";
+import { tunnel } from "./proxy/index.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
 export function transport(o: Options): string {
@@ -50,12 +51,22 @@ async function bounded<T>(promise: Promise<T>, ms: number | null): Promise<T | n
 
 /** Dials the target of `o`: each address the name gives, in turn, until one answers. */
 export async function dial(o: Options, report: Reporter): Promise<Line> {
+  if (o.proxy !== null) {
+    const { sock, peer } = await tunnel(o, report, (host, port) => reach(o, report, { host, port }));
+    debug("connected to %s", peer);
+    return streamLine(sock, peer, true);
+  }
   const { sock, peer } = await reach(o, report);
   debug("connected to %s (%s)", peer, transport(o));
   return o.udp ? datagramLine(sock, peer) : streamLine(sock, peer, true);
 }
 
-async function reach(o: Options, report: Reporter): Promise<{ sock: Socket; peer: string }> {
+/** Dials the target of `o`, or `to` instead (a proxy). */
+async function reach(
+  o: Options,
+  report: Reporter,
+  to: { host: string; port: number } | null = null,
+): Promise<{ sock: Socket; peer: string }> {
   const started = performance.now();
   const left = (): number | null => (o.wait === null ? null : o.wait - (performance.now() - started));
   const type = o.udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -70,15 +81,15 @@ async function reach(o: Options, report: Reporter): Promise<{ sock: Socket; peer
       throw new Failure(`connect unix ${o.unix}: ${reason(err)}`, exitCodeOf(err));
     }
   }
-  const host = o.host ?? SEED_HOST;
-  const port = o.port ?? (o.grammar === "seed" ? SEED_PORT : NCAT_PORT);
+  const host = to?.host ?? o.host ?? SEED_HOST;
+  const port = to?.port ?? o.port ?? (o.grammar === "seed" ? SEED_PORT : NCAT_PORT);
   const where = formatAddress(host.includes(":") ? [host, port, 0, 0] : [host, port]);
   const family = o.family === 4 ? AF_INET : o.family === 6 ? AF_INET6 : AF_UNSPEC;
   let infos: AddrInfo[] | null;
   try {
     infos = await bounded(getaddrinfo(host, port, family, type), left());
   } catch (err) {
-    if (o.didYouMean !== null && err instanceof gaierror) {
+    if (to === null && o.didYouMean !== null && err instanceof gaierror) {
       throw new Failure(`unknown command '${host}' (did you mean ${o.didYouMean}?)`, 2);
     }
     throw new Failure(`resolve ${host}: ${reason(err)}`, exitCodeOf(err));
