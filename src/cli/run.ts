@@ -16,11 +16,13 @@ import { probe } from "./commands/probe.js";
 import { Failure, type Io, write } from "./io.js";
 import { helpText } from "./options/help.js";
 import type { Options } from "./options/options.js";
+import { isProxyServer } from "./options/proxy-rows.js";
 import { dial } from "./reach/dial.js";
 import { listen } from "./reach/listen.js";
 import { debug, Reporter } from "./report.js";
 import type { Context } from "./topologies/context.js";
 import { fanOut } from "./topologies/fan-out.js";
+import { httpProxy } from "./topologies/http-proxy.js";
 import { oneCall } from "./topologies/one-call.js";
 import { serial } from "./topologies/serial.js";
 
@@ -53,6 +55,7 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     const ctx: Context = { o, io, log, report, talk };
     debug("%s, %s mode", o.command, talk ? "talk" : "pipe");
     if (o.command === "connect") return await oneCall(await dial(o, report), ctx, "connected to");
+    if (isProxyServer(o)) return await httpProxy(o, io, report);
     const listener = await listen(o, report);
     report.say(`listening on ${listener.where}`);
     // An interrupt stops answering, whatever the topology: a waiting next() gives null.

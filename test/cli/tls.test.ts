@@ -213,6 +213,27 @@ s.close()
   });
 });
 
+describe("TLS through a proxy", () => {
+  test("the target is verified by its own name through hotline's HTTP proxy, never the proxy's", async () => {
+    const pki = testPki();
+    const target = tlsListener(["-k"]);
+    const port = await listening(target);
+    const proxy = hotline(["-l", "127.0.0.1", "0", "--proxy-type", "http"], { lifetimeMs: 20_000 });
+    const proxyPort = await listening(proxy);
+    const via = ["--proxy", `127.0.0.1:${proxyPort}`, "--ssl-trustfile", pki.ca.certPath];
+    const ok = await exitOf(hotline(["-v", ...via, "127.0.0.1", port], { stdin: "through the tunnel\n" }));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /verified for 127\.0\.0\.1/);
+    await target.line(/through the tunnel/);
+    const wrong = await exitOf(hotline([...via, "--ssl-servername", "proxy.example", "127.0.0.1", port]));
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /Hostname mismatch/);
+    target.kill();
+    proxy.kill();
+    await Promise.all([target.done(), proxy.done()]);
+  });
+});
+
 describe("TLS: the listener is never blocked", () => {
   test("a silent caller and a plaintext caller do not stop a TLS caller being served (-k)", async () => {
     const pki = testPki();
@@ -311,6 +332,7 @@ describe("TLS: bad input is exit 2 with one line", () => {
       /cannot be combined/,
     ],
     ["a pin on a listener", ["-l", "0", "--ssl-pin", `sha256:${"ab".repeat(32)}`], /does not apply to listening/],
+    ["TLS on the HTTP proxy server", ["-l", "0", "--proxy-type", "http", "--ssl"], /does not apply to the HTTP proxy/],
     ["TLS to a Unix socket with no name", ["-U", "/tmp/x.sock", "--ssl"], /--ssl-servername/],
   ];
   for (const [what, args, message] of cases) {

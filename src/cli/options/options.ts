@@ -58,6 +58,14 @@ export interface Options {
   didYouMean: Verb | null;
   /** --ssl and the --ssl-* options (any of them turns TLS on); null for plain connections. */
   tls: TlsOptions | null;
+  /** --proxy: dial the target through this proxy (the port is the type's default when not given). */
+  proxy: { host: string; port: number | null } | null;
+  /** --proxy-type: the client's protocol, or, with -l, "http" makes hotline an HTTP proxy. */
+  proxyType: ProxyType | null;
+  /** --proxy-auth: USER:PASS (http, socks5) or a user id (socks4); with -l, what clients must send. */
+  proxyAuth: string | null;
+  /** --proxy-dns: where a target's name is resolved (ncat's meanings; remote when not given). */
+  proxyDns: ProxyDns | null;
 }
 
 /** TLS as the command line asks for it; reach/tls.ts turns it into contexts. */
@@ -92,6 +100,9 @@ export function tlsOf(o: Options): TlsOptions {
   };
   return o.tls;
 }
+
+export type ProxyType = "http" | "socks4" | "socks5";
+export type ProxyDns = "local" | "remote" | "both" | "none";
 
 /** The seed's defaults, and ncat's. */
 export const SEED_HOST = "127.0.0.1";
@@ -133,5 +144,9 @@ export function defaults(): Options {
     grammar: "ncat",
     didYouMean: null,
     tls: null,
+    proxy: null,
+    proxyType: null,
+    proxyAuth: null,
+    proxyDns: null,
   };
 }

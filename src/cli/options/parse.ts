@@ -16,6 +16,7 @@
 import { isIP } from "node:net";
 import { UNIX_PATH_MAX } from "../../index.js";
 import { defaults, type Options, VERBS, type Verb } from "./options.js";
+import { proxyDefaults } from "./proxy-rows.js";
 import { BY_LONG, BY_SHORT, NOT_OFFERED_LONG, NOT_OFFERED_SHORT, type OptionRow } from "./table.js";
 import { host, path, port, portList, UsageError } from "./values.js";
 
@@ -98,6 +99,7 @@ export function parseArgs(argv: readonly string[]): Options {
   if (o.command === "help" || o.command === "version") return o;
   placePositionals(o, positional);
   checkFit(o, given);
+  proxyDefaults(o);
   return o;
 }
 
@@ -182,7 +184,8 @@ function checkFit(o: Options, given: readonly [OptionRow, string][]): void {
     if (misfit) throw new UsageError(misfit);
   }
   if (o.nodns) {
-    for (const h of [o.host, o.source]) {
+    // Through a proxy the target's name is the proxy's to look up (--proxy-dns decides).
+    for (const h of [o.proxy === null ? o.host : o.proxy.host, o.source]) {
       if (h !== null && isIP(h) === 0) throw new UsageError(`-n forbids name lookups, and '${h}' is not an address`);
     }
   }

@@ -5,6 +5,7 @@
  * here and nowhere else.
  */
 import { type Options, tlsOf, type Verb } from "./options.js";
+import { isProxyServer, PROXY_OPTIONS } from "./proxy-rows.js";
 import { alpnList, conflict, count, host, path, pin, port, time, UsageError } from "./values.js";
 
 export interface OptionRow {
@@ -31,6 +32,7 @@ function notTls(o: Options): string | null {
   const t = o.tls;
   if (t === null) return null;
   if (o.udp) return "TLS over UDP (DTLS) is not offered: --ssl works with TCP and Unix sockets";
+  if (isProxyServer(o)) return "--ssl does not apply to the HTTP proxy server (-l --proxy-type http)";
   if (t.insecure && (t.pin !== null || t.trustfile !== null)) {
     return "--insecure cannot be combined with --ssl-pin or --ssl-trustfile";
   }
@@ -83,7 +85,8 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o, v, n) => {
       o.maxConns = count(v, n);
     },
-    misfit: (o) => (o.keepOpen ? null : "--max-conns applies with -k (many callers at once)"),
+    misfit: (o) =>
+      o.keepOpen || isProxyServer(o) ? null : "--max-conns applies with -k or the HTTP proxy (many callers at once)",
   },
   {
     long: "udp",
@@ -448,6 +451,7 @@ export const OPTIONS: readonly OptionRow[] = [
       o.command = "version";
     },
   },
+  ...PROXY_OPTIONS,
 ];
 
 /** ncat options hotline knows but does not offer (yet): named in the error, never ignored. */
@@ -458,10 +462,6 @@ export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
   "allowfile",
   "deny",
   "denyfile",
-  "proxy",
-  "proxy-type",
-  "proxy-auth",
-  "proxy-dns",
   "exec",
   "sh-exec",
   "lua-exec",

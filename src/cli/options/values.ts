@@ -118,3 +118,42 @@ export function alpnList(text: string, what: string): string[] {
   }
   return names;
 }
+
+/**
+ * --proxy HOST[:PORT]: an IPv6 address in brackets takes a port ([::1]:3128); a bare one
+ * (::1) is all host, as in ncat, since its colons cannot be told from a port's.
+ */
+export function proxyAddress(text: string): { host: string; port: number | null } {
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) throw new UsageError(`malformed --proxy '${text}': unbalanced brackets`);
+    const rest = text.slice(close + 1);
+    if (rest !== "" && !rest.startsWith(":")) throw new UsageError(`malformed --proxy '${text}'`);
+    return {
+      host: host(text.slice(0, close + 1), "--proxy host"),
+      port: rest === "" ? null : port(rest.slice(1), "--proxy port", false),
+    };
+  }
+  const colon = text.indexOf(":");
+  if (colon >= 0 && text.indexOf(":", colon + 1) < 0) {
+    return {
+      host: host(text.slice(0, colon), "--proxy host"),
+      port: port(text.slice(colon + 1), "--proxy port", false),
+    };
+  }
+  return { host: host(text, "--proxy host"), port: null };
+}
+
+/** --proxy-type: ncat's names, and its short "4" and "5". */
+export function proxyType(text: string): "http" | "socks4" | "socks5" {
+  const known = { http: "http", socks4: "socks4", "4": "socks4", socks5: "socks5", "5": "socks5" } as const;
+  const t = known[text.toLowerCase() as keyof typeof known];
+  if (t === undefined) throw new UsageError(`invalid --proxy-type '${text}': use http, socks4 or socks5`);
+  return t;
+}
+
+/** --proxy-dns: where the target's name is looked up. */
+export function proxyDns(text: string): "local" | "remote" | "both" | "none" {
+  if (text === "local" || text === "remote" || text === "both" || text === "none") return text;
+  throw new UsageError(`invalid --proxy-dns '${text}': use local, remote, both or none`);
+}

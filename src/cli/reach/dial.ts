@@ -27,6 +27,7 @@ import { Failure } from "../io.js";
 import { BACKLOG, NCAT_PORT, type Options, SEED_HOST, SEED_PORT } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
 import { datagramLine, type Line, streamLine } from "./line.js";
+import { tunnel } from "./proxy/index.js";
 import { clientContext, HANDSHAKE_MS, secureDialled } from "./tls.js";
 
 /** "tcp", "udp" or "unix", as messages name the transport. */
@@ -54,17 +55,28 @@ export async function dial(o: Options, report: Reporter): Promise<Line> {
   const started = performance.now();
   // Certificates and trust files are read before dialling: a bad one is exit 2 at once.
   const tls = o.tls ? clientContext(o.tls) : null;
-  const { sock, peer } = await reach(o, report);
+  // Through a proxy, the tunnel's far end is the target: TLS checks the target's name.
+  const { sock, peer, host } =
+    o.proxy !== null
+      ? await tunnel(o, report, (h, p) => reach(o, report, { host: h, port: p })).then((t) => ({
+          ...t,
+          host: t.targetHost,
+        }))
+      : await reach(o, report).then((r) => ({ ...r, host: o.unix !== null ? null : (o.host ?? SEED_HOST) }));
   debug("connected to %s (%s)", peer, transport(o));
   if (tls && o.tls) {
     const ms = o.wait === null ? HANDSHAKE_MS : Math.max(1, o.wait - (performance.now() - started));
-    const host = o.unix !== null ? null : (o.host ?? SEED_HOST);
     return streamLine(await secureDialled(sock, tls, o.tls, host, peer, ms, report), peer, true);
   }
   return o.udp ? datagramLine(sock, peer) : streamLine(sock, peer, true);
 }
 
-async function reach(o: Options, report: Reporter): Promise<{ sock: Socket; peer: string }> {
+/** Dials the target of `o`, or `to` instead (a proxy). */
+async function reach(
+  o: Options,
+  report: Reporter,
+  to: { host: string; port: number } | null = null,
+): Promise<{ sock: Socket; peer: string }> {
   const started = performance.now();
   const left = (): number | null => (o.wait === null ? null : o.wait - (performance.now() - started));
   const type = o.udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -79,15 +91,15 @@ async function reach(o: Options, report: Reporter): Promise<{ sock: Socket; peer
       throw new Failure(`connect unix ${o.unix}: ${reason(err)}`, exitCodeOf(err));
     }
   }
-  const host = o.host ?? SEED_HOST;
-  const port = o.port ?? (o.grammar === "seed" ? SEED_PORT : NCAT_PORT);
+  const host = to?.host ?? o.host ?? SEED_HOST;
+  const port = to?.port ?? o.port ?? (o.grammar === "seed" ? SEED_PORT : NCAT_PORT);
   const where = formatAddress(host.includes(":") ? [host, port, 0, 0] : [host, port]);
   const family = o.family === 4 ? AF_INET : o.family === 6 ? AF_INET6 : AF_UNSPEC;
   let infos: AddrInfo[] | null;
   try {
     infos = await bounded(getaddrinfo(host, port, family, type), left());
   } catch (err) {
-    if (o.didYouMean !== null && err instanceof gaierror) {
+    if (to === null && o.didYouMean !== null && err instanceof gaierror) {
       throw new Failure(`unknown command '${host}' (did you mean ${o.didYouMean}?)`, 2);
     }
     throw new Failure(`resolve ${host}: ${reason(err)}`, exitCodeOf(err));
