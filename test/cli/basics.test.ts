@@ -52,6 +52,22 @@ describe("help and version", () => {
     }
   });
 
+  test("options of a topic are listed by 'hotline help TOPIC', and the main help names each topic", async () => {
+    const main = (await runToEnd(["--help"])).stdout.toString();
+    for (const [topic, option] of [
+      ["tls", "--ssl-pin sha256:HEX"],
+      ["proxy", "--proxy-type"],
+    ] as const) {
+      assert.match(main, new RegExp(`^  ${topic} `, "m"), `the main help names ${topic}`);
+      assert.ok(!main.includes(option), `${option} is in its topic, not the main help`);
+      const one = await runToEnd(["help", topic]);
+      assert.equal(one.code, 0);
+      assert.ok(one.stdout.toString().includes(option), `hotline help ${topic} lists ${option}`);
+    }
+    const unknown = await runToEnd(["help", "nothing"]);
+    assert.equal(unknown.code, 2);
+  });
+
   test("--version prints the package version, from the binary package.json names", async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
       version: string;

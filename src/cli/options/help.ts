@@ -3,12 +3,11 @@
  * lists an option the command refuses or misses one it takes; the prose around them is
  * written here.
  */
-import type { Verb } from "./options.js";
-import { names, OPTIONS } from "./table.js";
+import { type HelpTopic, TOPICS, VERBS, type Verb } from "./options.js";
+import { names, OPTIONS, type OptionRow } from "./table.js";
 
-/** One line per option that applies to `verb` (every option when null). */
-function optionLines(verb: Verb | null): string {
-  const rows = OPTIONS.filter((row) => verb === null || row.verbs.includes(verb));
+/** One line per option of `rows`, long names lined up. */
+function optionLines(rows: readonly OptionRow[]): string {
   // Long names line up: an option with no short letter is indented by "-x, ".
   const left = rows.map((row) => `${row.short ? "" : "    "}${names(row)}${row.value ? ` ${row.value}` : ""}`);
   const width = Math.max(...left.map((l) => l.length)) + 2;
@@ -34,7 +33,12 @@ other side says appears above, with who said it and when. Otherwise bytes pass t
 unchanged, for scripts and files.
 
 Options (ncat's names). ${TIMES}
-${optionLines(null)}
+${optionLines(OPTIONS.filter((row) => row.group === undefined))}
+
+More options, by topic (hotline help TOPIC):
+${Object.entries(TOPICS)
+  .map(([topic, what]) => `  ${topic.padEnd(8)}${what}`)
+  .join("\n")}
 
 Exit status: 0 done, 1 network or runtime failure, 2 usage error, 130 interrupted
 (143 on SIGTERM). See docs/cli.md for everything, including where hotline differs from ncat.
@@ -65,9 +69,23 @@ Prints what getaddrinfo() returns for NAME (address and family, one per line), t
 address gethostbyname() picks, and the fully qualified name getfqdn() gives.`,
 };
 
-export function helpText(verb: Verb | null): string {
-  if (verb === null) return MAIN;
-  return `${INTROS[verb]}\n\nOptions. ${TIMES}\n${optionLines(verb)}\n`;
+const TOPIC_INTROS: Record<HelpTopic, string> = {
+  tls: `TLS: hotline --ssl HOST PORT verifies the server (system CAs, or --ssl-trustfile)
+and its name; --ssl-pin trusts one certificate. hotline -l --ssl PORT makes a throwaway
+certificate and prints the pin for it. docs/cli.md has the details.`,
+  proxy: `Proxies: hotline --proxy HOST[:PORT] [--proxy-type http|socks4|socks5] TARGET PORT
+dials through a proxy; hotline -l PORT --proxy-type http is an HTTP proxy server.
+docs/cli.md has the details, and the open-relay risk of a proxy server.`,
+};
+
+export function helpText(topic: Verb | HelpTopic | null): string {
+  if (topic === null) return MAIN;
+  if ((VERBS as readonly string[]).includes(topic)) {
+    const verb = topic as Verb;
+    return `${INTROS[verb]}\n\nOptions. ${TIMES}\n${optionLines(OPTIONS.filter((row) => row.verbs.includes(verb)))}\n`;
+  }
+  const group = topic as HelpTopic;
+  return `${TOPIC_INTROS[group]}\n\nOptions:\n${optionLines(OPTIONS.filter((row) => row.group === group))}\n`;
 }
 
 export const USAGE_HINT = "Try 'hotline --help' for more.";

@@ -6,10 +6,17 @@ export type Command = "listen" | "connect" | "probe" | "lookup" | "help" | "vers
 export type Verb = "listen" | "connect" | "probe" | "lookup";
 export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
 
+/** Options of one subject, listed by `hotline help TOPIC` rather than in the main help. */
+export type HelpTopic = "tls" | "proxy";
+export const TOPICS: Readonly<Record<HelpTopic, string>> = {
+  tls: "secure lines: --ssl, --ssl-pin, --ssl-cert, --insecure, ...",
+  proxy: "dialling through a proxy, and the HTTP proxy server: --proxy, --proxy-type, ...",
+};
+
 export interface Options {
   command: Command;
-  /** The subcommand whose --help was asked for, or null for the whole program. */
-  helpFor: Verb | null;
+  /** The subcommand or topic whose help was asked for, or null for the whole program. */
+  helpFor: Verb | HelpTopic | null;
   /** Host to dial or bind; null means the default for the command. */
   host: string | null;
   port: number | null;

@@ -15,7 +15,7 @@
  */
 import { isIP } from "node:net";
 import { UNIX_PATH_MAX } from "../../index.js";
-import { defaults, type Options, VERBS, type Verb } from "./options.js";
+import { defaults, type HelpTopic, type Options, TOPICS, VERBS, type Verb } from "./options.js";
 import { proxyDefaults } from "./proxy-rows.js";
 import { BY_LONG, BY_SHORT, NOT_OFFERED_LONG, NOT_OFFERED_SHORT, type OptionRow } from "./table.js";
 import { host, path, port, portList, UsageError } from "./values.js";
@@ -107,9 +107,11 @@ export function parseArgs(argv: readonly string[]): Options {
 function helpOrVersion(o: Options, word: "help" | "version", rest: string[]): Options {
   o.command = word;
   if (word === "help" && rest[0] !== undefined) {
-    if (!(VERBS as readonly string[]).includes(rest[0]))
-      throw new UsageError(`no help for '${rest[0]}': no such command`);
-    o.helpFor = rest[0] as Verb;
+    const topic = rest[0];
+    if (!(VERBS as readonly string[]).includes(topic) && !Object.hasOwn(TOPICS, topic)) {
+      throw new UsageError(`no help for '${topic}': no such command or topic (${Object.keys(TOPICS).join(", ")})`);
+    }
+    o.helpFor = topic as Verb | HelpTopic;
   }
   const extra = word === "help" ? rest[1] : rest[0];
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);

@@ -68,6 +68,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
   {
     long: "proxy",
     value: "HOST[:PORT]",
+    group: "proxy",
     verbs: ["connect"],
     help: "dial the target through this proxy (port 3128 for http, 1080 for socks; IPv6 as [ADDR]:PORT)",
     set: (o, v) => {
@@ -84,6 +85,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
   {
     long: "proxy-type",
     value: "TYPE",
+    group: "proxy",
     verbs: ["listen", "connect"],
     help: "http (default), socks4 or socks5; with -l, http makes hotline an HTTP proxy",
     set: (o, v) => {
@@ -102,6 +104,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
   {
     long: "proxy-auth",
     value: "USER:PASS",
+    group: "proxy",
     verbs: ["listen", "connect"],
     help: "credentials for the proxy (socks4: a user id); with -l, what clients must send (Basic)",
     set: (o, v) => {
@@ -117,6 +120,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
   {
     long: "proxy-dns",
     value: "WHERE",
+    group: "proxy",
     verbs: ["connect"],
     help: "where the target's name is looked up: remote (default: the proxy), local, both (local, else the proxy), none",
     set: (o, v) => {

@@ -4,7 +4,7 @@
  * the applicability checks and every help text come from this table; an option is added
  * here and nowhere else.
  */
-import { type Options, tlsOf, type Verb } from "./options.js";
+import { type HelpTopic, type Options, tlsOf, type Verb } from "./options.js";
 import { isProxyServer, PROXY_OPTIONS } from "./proxy-rows.js";
 import { alpnList, conflict, count, host, path, pin, port, time, UsageError } from "./values.js";
 
@@ -20,6 +20,8 @@ export interface OptionRow {
   set(o: Options, value: string, name: string): void;
   /** Why it does not fit the mode the rest of the command line chose, or null when it does. */
   misfit?(o: Options): string | null;
+  /** Listed by `hotline help TOPIC` instead of the main help. */
+  group?: HelpTopic;
 }
 
 const CALLS: readonly Verb[] = ["listen", "connect"];
@@ -320,6 +322,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "ssl",
+    group: "tls",
     verbs: CALLS,
     help: "TLS: dialling verifies the server; listening without --ssl-cert makes a throwaway certificate",
     set: (o) => {
@@ -330,6 +333,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-cert",
     value: "FILE",
+    group: "tls",
     verbs: CALLS,
     help: "TLS: this side's certificate (PEM; the file may hold the key too)",
     set: (o, v, n) => {
@@ -340,6 +344,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-key",
     value: "FILE",
+    group: "tls",
     verbs: CALLS,
     help: "TLS: the private key of --ssl-cert (PEM)",
     set: (o, v, n) => {
@@ -350,6 +355,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-trustfile",
     value: "FILE",
+    group: "tls",
     verbs: CALLS,
     help: "TLS: trust only the CAs in FILE (listening: callers must show a certificate they issued)",
     set: (o, v, n) => {
@@ -359,6 +365,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "ssl-verify",
+    group: "tls",
     verbs: ["connect"],
     help: "TLS: verify the server's certificate (hotline always does; accepted for ncat command lines)",
     set: (o) => {
@@ -369,6 +376,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-servername",
     value: "NAME",
+    group: "tls",
     verbs: ["connect"],
     help: "TLS: the server name to send and to check the certificate against (default: the host dialled)",
     set: (o, v, n) => {
@@ -379,6 +387,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-alpn",
     value: "LIST",
+    group: "tls",
     verbs: ["connect"],
     help: "TLS: offer these application protocols (ALPN), e.g. h2,http/1.1",
     set: (o, v, n) => {
@@ -389,6 +398,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-ciphers",
     value: "LIST",
+    group: "tls",
     verbs: CALLS,
     help: "TLS: the OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are always OpenSSL's defaults)",
     set: (o, v, n) => {
@@ -400,6 +410,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-pin",
     value: "sha256:HEX",
+    group: "tls",
     verbs: ["connect"],
     help: "TLS: trust exactly the certificate with this SHA-256 fingerprint (works with self-signed servers)",
     set: (o, v, n) => {
@@ -409,6 +420,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "insecure",
+    group: "tls",
     verbs: ["connect"],
     help: "TLS: do not verify the server at all (prints a warning; prefer --ssl-pin)",
     set: (o) => {
