@@ -56,7 +56,7 @@ describe("help and version", () => {
     const main = (await runToEnd(["--help"])).stdout.toString();
     for (const [topic, option] of [
       ["tls", "--ssl-pin sha256:HEX"],
-      ["proxy", "--proxy-type"],
+      ["proxy", "--proxy-dns"],
     ] as const) {
       assert.match(main, new RegExp(`^  ${topic} `, "m"), `the main help names ${topic}`);
       assert.ok(!main.includes(option), `${option} is in its topic, not the main help`);
