@@ -112,6 +112,23 @@ describe("talk mode in a terminal", { skip: !has("tmux") && "tmux is not install
     await tmux.waitFor("b", /exit=0/);
   });
 
+  test("two terminals talk over TLS: the listener's throwaway certificate, pinned by the caller", async () => {
+    tmux.open("tls-a");
+    tmux.type("tls-a", `${HL} listen 127.0.0.1 0 --ssl; echo "exit=$?"`);
+    const [, pin = ""] = await tmux.waitFor("tls-a", /TLS certificate made for this run \(.*\): (sha256:[0-9a-f]{64})/);
+    const [, port = ""] = await tmux.waitFor("tls-a", /listening on 127\.0\.0\.1:(\d+)/);
+    tmux.open("tls-b");
+    tmux.type("tls-b", `${HL} connect 127.0.0.1 ${port} --ssl-pin ${pin}; echo "exit=$?"`);
+    await tmux.waitFor("tls-b", new RegExp(`connected to 127\\.0\\.0\\.1:${port}`));
+    tmux.type("tls-b", "secret hello 洞一");
+    await tmux.waitFor("tls-a", /\[\d\d:\d\d:\d\d 127\.0\.0\.1:\d+\] secret hello 洞一/);
+    tmux.type("tls-a", "secret answer");
+    await tmux.waitFor("tls-b", /\] secret answer/);
+    tmux.press("tls-b", "C-d");
+    await tmux.waitFor("tls-a", /hung up[\s\S]*exit=0/);
+    await tmux.waitFor("tls-b", /exit=0/);
+  });
+
   test("the peer's escape sequences are shown, never obeyed; UTF-8 split anywhere stays whole", async () => {
     const port = await listenIn("esc");
     const peer = await caller(port);
