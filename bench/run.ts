@@ -264,7 +264,8 @@ async function tlsWorkload(): Promise<void> {
   writeFileSync(cert, made.cert);
   writeFileSync(key, made.key, { mode: 0o600 });
   const hl = `${q(NODE)} ${q(HOTLINE)}`;
-  const tools: (Tool & { server: (p: number) => string })[] = [
+  /** losesTail: a baseline known to drop the end of a transfer; measured on what arrived. */
+  const tools: (Tool & { server: (p: number) => string; losesTail?: boolean })[] = [
     {
       name: "hotline",
       bin: "node",
@@ -276,7 +277,11 @@ async function tlsWorkload(): Promise<void> {
       name: "ncat",
       bin: "ncat",
       listen: (p) => `ncat -v --recv-only -l 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
-      dial: (p) => `ncat --ssl 127.0.0.1 ${p}`,
+      // Without --send-only, ncat's TLS client stops after a few MB with "Input/output error"
+      // against a --recv-only listener; with it, ncat closes without waiting for its last
+      // megabytes to be read, and they are lost (ncat 7.93, measured here, every variant).
+      dial: (p) => `ncat --ssl --send-only 127.0.0.1 ${p}`,
+      losesTail: true,
       server: (p) => `ncat -v -lk --recv-only 127.0.0.1 ${p} --ssl-cert ${q(cert)} --ssl-key ${q(key)}`,
     },
     {
@@ -308,13 +313,17 @@ async function tlsWorkload(): Promise<void> {
       const [cl, ll] = await Promise.all([client.exited, listener.exited]);
       const seconds = (performance.now() - started) / 1000;
       const got = readFileSync(sink, "utf8").trim();
-      if (cl !== 0 || ll !== 0 || got !== expect) {
+      const arrived = Number(got.split(" ")[0]);
+      const tail = tool.losesTail && arrived > TLS_BYTES - 16 * 2 ** 20 && arrived < TLS_BYTES;
+      if (tail)
+        progress(`TLS pipe ${tool.name}: lost the last ${TLS_BYTES - arrived} bytes (measured on what arrived)`);
+      else if (cl !== 0 || ll !== 0 || got !== expect) {
         throw new Error(
           `${tool.name} TLS pipe: data lost or corrupted (exit ${cl}/${ll}; expected "${expect}", sink saw "${got}")\n${client.stderr}${listener.stderr}`,
         );
       }
       const [l, c] = [rusage(ruL), rusage(ruC)];
-      const gb = TLS_BYTES / 1e9;
+      const gb = (tail ? arrived : TLS_BYTES) / 1e9;
       record("TLS pipe", tool.name, "throughput", "GB/s", true, gb / seconds);
       record("TLS pipe", tool.name, "CPU per GB", "CPU-s/GB", false, (l.cpu + c.cpu) / gb);
       progress(`TLS pipe ${tool.name}: ${(gb / seconds).toFixed(2)} GB/s`);
