@@ -19,6 +19,7 @@ import type { Options } from "./options/options.js";
 import { dial } from "./reach/dial.js";
 import { listen } from "./reach/listen.js";
 import { debug, Reporter } from "./report.js";
+import { broker } from "./topologies/broker.js";
 import type { Context } from "./topologies/context.js";
 import { fanOut } from "./topologies/fan-out.js";
 import { oneCall } from "./topologies/one-call.js";
@@ -61,6 +62,7 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     };
     io.interrupt.addEventListener("abort", stopAnswering, { once: true });
     try {
+      if (o.broker) return await broker(listener, ctx);
       if (o.keepOpen) return await fanOut(listener, ctx);
       if (o.serial) return await serial(listener, ctx);
       const line = io.interrupt.aborted ? null : await listener.next();

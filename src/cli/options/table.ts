@@ -5,7 +5,7 @@
  * here and nowhere else.
  */
 import type { Options, Verb } from "./options.js";
-import { conflict, count, host, path, port, time, UsageError } from "./values.js";
+import { conflict, count, host, path, port, size, time, UsageError } from "./values.js";
 
 export interface OptionRow {
   /** The long name without dashes, or null for options spelled only short (nc's -N, -q). */
@@ -25,6 +25,30 @@ const CALLS: readonly Verb[] = ["listen", "connect"];
 const ALL: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
 
 const notUdp = (what: string) => (o: Options) => (o.udp ? `${what} does not apply to UDP (-u)` : null);
+
+/** --broker and --chat listen, as -l does: in the seed's grammar only 'hotline listen' takes them. */
+function impliesListen(o: Options, name: string): void {
+  if (o.grammar === "seed" && o.command !== "listen") {
+    throw new UsageError(`${name} does not apply to 'hotline ${o.command}' (use 'hotline listen ${name}')`);
+  }
+  o.command = "listen";
+}
+
+/** What --broker and --chat refuse, as ncat 7.93 does, and what would be ignored with them. */
+function brokerMisfit(o: Options, name: string): string | null {
+  if (o.udp) return `${name} does not apply to UDP (-u): UDP has no connections to relay between (ncat refuses it too)`;
+  if (o.unix !== null) return `${name} does not apply to Unix sockets (-U), as in ncat`;
+  const exec = o as { exec?: unknown; shExec?: unknown };
+  if ((exec.exec ?? null) !== null || (exec.shExec ?? null) !== null)
+    return `${name} and -e/-c cannot be combined, as in ncat`;
+  if (o.serial) return `${name} and --serial cannot be combined`;
+  if (o.quitAfterEof !== null) return `-q does not apply to ${name}: the room goes on after the end of input`;
+  if (o.noShutdown) return `--no-shutdown does not apply to ${name}: the end of input sends no FIN to the room`;
+  if (o.progress === "on") return `--progress does not apply to ${name}: many calls share stderr`;
+  if (o.mode === "talk" && !o.chat)
+    return "--talk does not apply to --broker, which relays bytes (pipe mode); --chat has a talk mode";
+  return null;
+}
 
 export const OPTIONS: readonly OptionRow[] = [
   {
@@ -67,7 +91,64 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o, v, n) => {
       o.maxConns = count(v, n);
     },
-    misfit: (o) => (o.keepOpen ? null : "--max-conns applies with -k (many callers at once)"),
+    misfit: (o) => (o.keepOpen || o.broker ? null : "--max-conns applies with -k or --broker (many callers at once)"),
+  },
+  {
+    long: "broker",
+    verbs: ["listen"],
+    help: "relay: what a caller sends goes to every other caller, stdin to all (implies -l; at most 100 callers)",
+    set: (o, _, name) => {
+      impliesListen(o, name);
+      o.broker = true;
+    },
+    misfit: (o) => brokerMisfit(o, "--broker"),
+  },
+  {
+    long: "chat",
+    verbs: ["listen"],
+    help: "a chat room: each line goes to everyone with its sender's name (implies --broker)",
+    set: (o, _, name) => {
+      impliesListen(o, name);
+      o.broker = true;
+      o.chat = true;
+    },
+    misfit: (o) => brokerMisfit(o, "--chat"),
+  },
+  {
+    long: "queue-limit",
+    value: "SIZE",
+    verbs: ["listen"],
+    help: "--broker: cut a caller at once when SIZE is queued for it (default 32M)",
+    set: (o, v, n) => {
+      o.queueLimit = size(v, n);
+    },
+    misfit: (o) =>
+      !o.broker
+        ? "--queue-limit applies with --broker or --chat"
+        : o.queueSoftLimit !== null && o.queueSoftLimit >= o.queueLimit
+          ? `--queue-soft-limit must be below --queue-limit (${o.queueLimit} bytes)`
+          : null,
+  },
+  {
+    long: "queue-soft-limit",
+    value: "SIZE[/TIME]",
+    verbs: ["listen"],
+    help: "--broker: cut a caller that has over SIZE queued for TIME (default 8M/60s; 'off' for none)",
+    set: (o, v, n) => {
+      if (v === "off") {
+        o.queueSoftLimit = null;
+        return;
+      }
+      const [amount = "", period] = v.split("/", 2);
+      o.queueSoftLimit = size(amount, n);
+      if (period !== undefined) o.queueSoftMs = time(period, `${n} time`);
+    },
+    misfit: (o) =>
+      !o.broker
+        ? "--queue-soft-limit applies with --broker or --chat"
+        : o.queueSoftLimit !== null && o.queueSoftLimit >= o.queueLimit
+          ? `--queue-soft-limit must be below --queue-limit (${o.queueLimit} bytes)`
+          : null,
   },
   {
     long: "udp",
@@ -338,8 +419,6 @@ export const OPTIONS: readonly OptionRow[] = [
 
 /** ncat options hotline knows but does not offer (yet): named in the error, never ignored. */
 export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
-  "broker",
-  "chat",
   "allow",
   "allowfile",
   "deny",
