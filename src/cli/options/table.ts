@@ -122,12 +122,7 @@ export const OPTIONS: readonly OptionRow[] = [
     set: (o, v, n) => {
       o.queueLimit = size(v, n);
     },
-    misfit: (o) =>
-      !o.broker
-        ? "--queue-limit applies with --broker or --chat"
-        : o.queueSoftLimit !== null && o.queueSoftLimit >= o.queueLimit
-          ? `--queue-soft-limit must be below --queue-limit (${o.queueLimit} bytes)`
-          : null,
+    misfit: (o) => (o.broker ? null : "--queue-limit applies with --broker or --chat"),
   },
   {
     long: "queue-soft-limit",

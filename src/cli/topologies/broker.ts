@@ -50,7 +50,9 @@ interface Caller extends Seat {
 export async function broker(listener: Listener, ctx: Context): Promise<number> {
   const { o, io, report } = ctx;
   const chat = o.chat;
-  const limits: QueueLimits = { hard: o.queueLimit, soft: o.queueSoftLimit, softMs: o.queueSoftMs };
+  // The default soft limit gives way to a hard limit set below it (one given is checked in table.ts).
+  const soft = o.queueSoftLimit !== null && o.queueSoftLimit < o.queueLimit ? o.queueSoftLimit : null;
+  const limits: QueueLimits = { hard: o.queueLimit, soft, softMs: o.queueSoftMs };
   const pace = Math.min(PACE_BYTES, Math.ceil(limits.hard / 2), Math.ceil((limits.soft ?? limits.hard) / 2));
   const maxConns = o.maxConns ?? BROKER_MAX_CONNS;
   const callers = new Set<Caller>();
