@@ -19,6 +19,9 @@
  *   "/to 2" makes #2 the default, "/to all" undoes it, "/who" lists the callers,
  *   "//text" sends "/text". The prompt always shows who you are talking to; a line is
  *   never sent to more people than you chose (if #2 hangs up, text for #2 goes nowhere).
+ * - In a chat (--chat), you are a member of the room (topologies/chat-room.ts): every
+ *   line you enter goes to the room, whose rules (/nick, /who, /msg) are the same for you
+ *   as for every caller, and the room's lines are shown here, private ones marked so.
  */
 import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
@@ -29,6 +32,7 @@ import { later } from "../call/timer.js";
 import { deferred } from "../deferred.js";
 import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
+import type { ChatLine } from "../topologies/chat-codec.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;
@@ -177,6 +181,8 @@ export class Talk {
   /** -k when dialling: the call stays open after the other side finished sending. */
   readonly #stayAfterPeer: boolean;
   readonly #onInterrupt = (): void => this.#hangUpNow();
+  /** In a chat: where the lines you enter go (the room takes commands too); null otherwise. */
+  #room: ((line: string) => void) | null = null;
 
   constructor(io: Io, switchboard: boolean, quitAfter: number | null = null, stayAfterPeer = false) {
     this.#io = io;
@@ -221,6 +227,20 @@ export class Talk {
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
     if (this.#hungUp) this.#shutdown(caller);
     return this.#listen(caller).catch((err: unknown) => this.#failed(caller, err));
+  }
+
+  /** Makes this the listener's seat in a chat: what you enter goes to `say`, and hear() shows the room. */
+  joinRoom(say: (line: string) => void): void {
+    this.#room = say;
+    this.#draw();
+  }
+
+  /** A line of the chat room (its text is safe already): who said it, and whether to you only. */
+  hear(line: ChatLine): void {
+    if (line.kind === "announce") this.#notice(line.text);
+    else if (line.kind === "private")
+      this.#above(`[${clock()} *${line.from}* to you only] ${escapeControls(line.text)}`);
+    else this.#above(`[${clock()} <${line.from}>] ${escapeControls(line.text)}`);
   }
 
   /** A notice from hotline itself, above the input line. */
@@ -345,7 +365,8 @@ export class Talk {
   #typed(line: string): void {
     this.#erase();
     this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
-    if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
+    if (this.#room) this.#room(line);
+    else if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
     else this.#send(line);
     this.#draw();
   }
@@ -406,7 +427,8 @@ export class Talk {
 
   /** The prompt says who hears you. */
   #updatePrompt(): void {
-    if (!this.#switchboard) this.#rl.setPrompt("> ");
+    if (this.#room) this.#rl.setPrompt("chat> ");
+    else if (!this.#switchboard) this.#rl.setPrompt("> ");
     else if (this.#target === "all") this.#rl.setPrompt("to all> ");
     else if (this.#callers.has(this.#target)) this.#rl.setPrompt(`to #${this.#target}> `);
     else this.#rl.setPrompt(`to #${this.#target} (hung up)> `);

@@ -26,6 +26,7 @@
  */
 import { Call } from "../call/call.js";
 import { deferred } from "../deferred.js";
+import { Talk } from "../endpoints/terminal.js";
 import { Failure } from "../io.js";
 import { BROKER_MAX_CONNS } from "../options/options.js";
 import type { Line } from "../reach/line.js";
@@ -70,7 +71,20 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   };
 
   const room = chat ? new ChatRoom() : null;
-  const me = room ? listenerSeat(ctx, limits, failed) : null;
+  // With terminals, the person at the listener takes part through the talk UI; else stdin and stdout.
+  const talk = room && ctx.talk ? new Talk(io, false) : null;
+  const me: Seat | null = talk
+    ? { address: "the listener", deliver: (_, line) => talk.hear(line) }
+    : room
+      ? listenerSeat(ctx, limits, failed)
+      : null;
+  if (talk && room && me) {
+    report.divert = (message) => talk.notice(message);
+    talk.joinRoom((typed) => {
+      // What you type is bounded and made safe as a caller's line is.
+      for (const text of new ChatLineDecoder().push(Buffer.from(`${typed}\n`))) room.said(me, text);
+    });
+  }
   if (room && me) room.join(me, true);
 
   /** Plain broker: a chunk (copied already) to every caller but its sender. */
@@ -168,7 +182,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   // some caller can take more, so memory never fills with what nobody reads yet.
   const stopReading = new AbortController();
   const reading = (async (): Promise<void> => {
-    if (o.recvOnly) return;
+    if (o.recvOnly || talk) return;
     const decoder = room ? new ChatLineDecoder() : null;
     const ready = (): boolean => [...callers].some((c) => c.queue.queued < pace);
     const input = io.input[Symbol.asyncIterator]();
@@ -191,7 +205,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     if (io.interrupt.aborted) resolve(130);
     io.interrupt.addEventListener("abort", () => resolve(130), { once: true });
   });
-  const outcome = await Promise.race([interrupted, fatal]);
+  const outcome = await Promise.race([interrupted, fatal, ...(talk ? [talk.finished] : [])]);
+  report.divert = null;
   stopReading.abort();
   nudge();
   io.input.close();
