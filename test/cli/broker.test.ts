@@ -6,12 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
-import { hotline, listening } from "../helpers/hotline.js";
+import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
+import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
 
 async function dial(port: string | number): Promise<socket.Socket> {
@@ -148,6 +150,48 @@ describe("--broker", () => {
     const l = await listener.done();
     assert.equal(l.code, 130);
     assert.match(l.stderr, /3 callers in all; 1 cut for reading too slowly/);
+  });
+
+  test("a reader over the soft limit for its time is cut then, while the hard limit is not reached", async () => {
+    const listener = hotline(
+      ["--broker", "--queue-limit", "16M", "--queue-soft-limit", "64K/500ms", "127.0.0.1", "0"],
+      {
+        lifetimeMs: 60_000,
+      },
+    );
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 60_000 });
+    await frozen.line(/connected/);
+    const reader = await dial(port);
+    // 8 MiB: more than the kernel's buffers hold for the frozen one, less than the hard limit.
+    const data = random(8 * 1024 * 1024);
+    const received = receive(reader, data.length);
+    listener.proc.stdin?.write(data);
+    assert.equal(await within(received, 30_000, "the reader's 8 MiB"), sha256(data));
+    await listener.line(/hotline: cut 127\.0\.0\.1:\d+: over 64 KiB queued for 500 ms \(reader too slow\)/);
+    frozen.proc.stdin?.end();
+    await frozen.line(/reset/);
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("a file on stdin goes out at the reader's pace, not into its queue (nobody is cut for a file)", async () => {
+    const dir = tempDir();
+    const data = random(24 * 1024 * 1024);
+    writeFileSync(join(dir, "file"), data);
+    // A 1 MiB limit: without pacing the file would be read into the queue at once, and the reader cut.
+    const listener = bash(`exec ${HL} --broker --queue-limit 1M -v 127.0.0.1 0 < ${shellQuote(join(dir, "file"))}`, {
+      lifetimeMs: 60_000,
+    });
+    const port = await listening(listener);
+    const reader = await dial(port);
+    assert.equal(await within(receive(reader, data.length), 40_000, "the file"), sha256(data));
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.doesNotMatch(l.stderr, /hotline: cut /);
   });
 
   test("--max-conns refuses the next caller, and a caller that vanishes with RST frees its slot", async () => {

@@ -38,9 +38,8 @@ function impliesListen(o: Options, name: string): void {
 function brokerMisfit(o: Options, name: string): string | null {
   if (o.udp) return `${name} does not apply to UDP (-u): UDP has no connections to relay between (ncat refuses it too)`;
   if (o.unix !== null) return `${name} does not apply to Unix sockets (-U), as in ncat`;
-  const exec = o as { exec?: unknown; shExec?: unknown };
-  if ((exec.exec ?? null) !== null || (exec.shExec ?? null) !== null)
-    return `${name} and -e/-c cannot be combined, as in ncat`;
+  // -e/-c arrive on branch exec-acl as Options.exec; read loosely until both are merged.
+  if (((o as { exec?: unknown }).exec ?? null) !== null) return `${name} and -e/-c cannot be combined, as in ncat`;
   if (o.serial) return `${name} and --serial cannot be combined`;
   if (o.quitAfterEof !== null) return `-q does not apply to ${name}: the room goes on after the end of input`;
   if (o.noShutdown) return `--no-shutdown does not apply to ${name}: the end of input sends no FIN to the room`;

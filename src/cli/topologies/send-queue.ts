@@ -30,6 +30,11 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** "60 s", "1.5 s", "250 ms". */
+export function formatTime(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
+}
+
 export class SendQueue {
   readonly #send: (chunk: Buffer) => Promise<void>;
   readonly #limits: QueueLimits;
@@ -79,7 +84,7 @@ export class SendQueue {
     if (soft !== null && this.#queued > soft && this.#softTimer === null) {
       this.#softTimer = later(this.#limits.softMs, () => {
         this.#softTimer = null;
-        this.#over(`over ${formatSize(soft)} queued for ${this.#limits.softMs / 1000} seconds (reader too slow)`);
+        this.#over(`over ${formatSize(soft)} queued for ${formatTime(this.#limits.softMs)} (reader too slow)`);
       });
     }
     if (!this.#sending) this.#pump();
