@@ -33,6 +33,7 @@ import { deferred } from "../deferred.js";
 import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
 import type { ChatLine } from "../topologies/chat-codec.js";
+import { Roster } from "../topologies/roster.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;
@@ -162,11 +163,10 @@ export class Talk {
   #drawQueued = false;
   readonly #onKey = (_: unknown, key: { ctrl?: boolean; name?: string } | undefined): void => this.#key(key);
   readonly #onResize = (): void => this.#resized();
-  readonly #callers = new Map<number, Caller>();
+  /** Who is on the line, by number (never reused): the same list the chat room keeps. */
+  readonly #callers = new Roster<Caller>();
   /** Several callers at once (a listener with -k). */
   readonly #switchboard: boolean;
-  /** The number the next caller gets; a number below it that is not on the line has hung up. */
-  #nextId = 1;
   /** Who hears plain text; a caller chosen with /to stays chosen after hanging up, so nobody else hears it. */
   #target: number | "all" = "all";
   /** No more input: the input line is gone from the screen and readline is closed. */
@@ -207,7 +207,7 @@ export class Talk {
   /** Puts a caller on the line; resolves when it has hung up. */
   add(call: Call, greeting: string): Promise<void> {
     const caller: Caller = {
-      id: this.#nextId++,
+      id: 0,
       call,
       peer: call.peer,
       decoder: new Utf8Decoder(),
@@ -220,7 +220,7 @@ export class Talk {
       if (why.failure) this.#gone(caller, why.code, `is off the line: ${why.failure.message}`);
       else if (why.code === 0) this.#gone(caller, 0, "is off the line (-i: nothing said)");
     });
-    this.#callers.set(caller.id, caller);
+    caller.id = this.#callers.add(caller).id;
     const hint = this.#switchboard
       ? ` (type to talk to everyone; '@${caller.id} text' to #${caller.id} only; /help)`
       : " (Ctrl-D hangs up)";
@@ -381,16 +381,11 @@ export class Talk {
       for (const caller of this.#callers.values()) this.#say(caller, `${text}\n`);
       return;
     }
-    const caller = this.#callers.get(to);
+    const caller = this.#callers.get(to)?.value;
     if (caller) this.#say(caller, `${text}\n`);
-    else if (!this.#hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
+    else if (!this.#callers.hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
     else if (direct) this.#notice(`#${to} has hung up; not sent`);
     else this.#notice(`#${to} has hung up; not sent. '/to all' to talk to everyone`);
-  }
-
-  /** Whether caller #`id` was on the line and has hung up. */
-  #hasLeft(id: number): boolean {
-    return id >= 1 && id < this.#nextId && !this.#callers.has(id);
   }
 
   /** The write side: one line to one caller. */
@@ -410,7 +405,7 @@ export class Talk {
       this.#target = "all";
     } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#callers.has(Number(arg))) {
       this.#target = Number(arg);
-    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#hasLeft(Number(arg))) {
+    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#callers.hasLeft(Number(arg))) {
       this.#notice(`#${arg} has hung up; /who lists the callers`);
     } else if (word === "/to") {
       this.#notice(`nobody is #${arg ?? "?"}; /who lists the callers`);

@@ -7,12 +7,13 @@
  * - Joins, leaves, renames and cuts are announced to everyone (`<announce> ...`, ncat's
  *   wording where ncat has one); a newcomer is told who is already there.
  * - Commands (a line starting with `/`; `//text` says `/text`): `/nick NAME` renames,
- *   `/who` lists the room, `/msg NAME text` says text to NAME only (shown to NAME as
+ *   `/who` lists the room, `/msg NAME text` (or `/msg N text`, by number as the -k
+ *   switchboard's `@N`) says text to NAME only (shown to NAME as
  *   `*SENDER* text`, which no public line can look like), `/help`. The answer to a command
  *   goes to the one who gave it.
  */
 import { ANNOUNCE, type ChatLine, encodeLine } from "./chat-codec.js";
-import { nameProblem } from "./chat-names.js";
+import { type Entry, Roster } from "./roster.js";
 
 export interface Seat {
   /** Who it is in announcements: "127.0.0.1", "the listener". */
@@ -21,29 +22,25 @@ export interface Seat {
   deliver(line: Buffer, parsed: ChatLine): void;
 }
 
-interface Member {
-  seat: Seat;
-  name: string;
-}
+type Member = Entry<Seat>;
 
 const HELP =
   "commands: /nick NAME renames you; /who lists the room; /msg NAME text says text to NAME only; //text says /text";
 
 export class ChatRoom {
+  /** Who is in the room: numbers never reused, names (the same list as the -k switchboard's). */
+  readonly #roster = new Roster<Seat>();
   readonly #members = new Map<Seat, Member>();
-  /** The next userN; numbers are never reused. */
-  #next = 1;
 
   /** Seats `seat` as user0 (the listener) or the next userN, and announces it. Returns the name. */
   join(seat: Seat, listener = false): string {
-    const name = listener ? "user0" : `user${this.#next++}`;
-    const others = [...this.#members.values()];
-    const member: Member = { seat, name };
+    const others = [...this.#roster.entries()];
+    const member = this.#roster.add(seat, listener);
     this.#members.set(seat, member);
-    this.#everyone(`${seat.address} is connected as <${name}>.`);
-    const list = others.map((m) => `${m.seat.address} as <${m.name}>`).join(", ");
+    this.#everyone(`${seat.address} is connected as <${member.name}>.`);
+    const list = others.map((m) => `${m.value.address} as <${m.name}>`).join(", ");
     this.#tell(member, `already connected: ${list === "" ? "nobody" : list}.`);
-    return name;
+    return member.name;
   }
 
   /** Takes `seat` out, announcing why (`why` is a cut's reason; none for hanging up). */
@@ -51,6 +48,7 @@ export class ChatRoom {
     const member = this.#members.get(seat);
     if (!member) return;
     this.#members.delete(seat);
+    this.#roster.delete(member.id);
     this.#everyone(why === null ? `<${member.name}> is disconnected.` : `<${member.name}> was cut: ${why}.`);
   }
 
@@ -73,24 +71,24 @@ export class ChatRoom {
     }
     const line: ChatLine = { kind: "said", from: member.name, text: text.startsWith("//") ? text.slice(1) : text };
     const bytes = encodeLine(line);
-    for (const other of this.#members.values()) if (other !== member) other.seat.deliver(bytes, line);
+    for (const other of this.#roster.entries()) if (other !== member) other.value.deliver(bytes, line);
   }
 
   #command(member: Member, text: string): void {
     const [word = "", rest = ""] = splitFirst(text);
     if (word === "/nick") this.#rename(member, rest.trim());
     else if (word === "/who") {
-      const list = [...this.#members.values()].map((m) => `<${m.name}> ${m.seat.address}`).join(", ");
+      const list = [...this.#roster.entries()].map((m) => `<${m.name}> ${m.value.address}`).join(", ");
       this.#tell(member, `here: ${list}.`);
     } else if (word === "/msg") {
       const [to = "", words = ""] = splitFirst(rest.trimStart());
-      const target = [...this.#members.values()].find((m) => m.name.toLowerCase() === to.toLowerCase());
+      const target = this.#roster.find(to);
       if (to === "") this.#tell(member, "/msg NAME text: says text to NAME only");
       else if (!target) this.#tell(member, `nobody here is <${to}>; not sent. /who lists the room`);
       else if (target === member) this.#tell(member, "that is you; not sent");
       else {
         const line: ChatLine = { kind: "private", from: member.name, text: words };
-        target.seat.deliver(encodeLine(line), line);
+        target.value.deliver(encodeLine(line), line);
       }
     } else if (word === "/help") this.#tell(member, HELP);
     else this.#tell(member, `unknown command ${word}; /help lists them, //text says /text`);
@@ -99,26 +97,23 @@ export class ChatRoom {
   #rename(member: Member, name: string): void {
     const old = member.name;
     if (name === old) return;
-    const problem = nameProblem(name, (lower) =>
-      [...this.#members.values()].some((m) => m !== member && m.name.toLowerCase() === lower),
-    );
+    const problem = this.#roster.rename(member, name);
     if (problem !== null) {
       this.#tell(member, `not renamed: ${problem}.`);
       return;
     }
-    member.name = name;
     this.#everyone(`<${old}> is now known as <${name}>.`);
   }
 
   #everyone(text: string): void {
     const line: ChatLine = { kind: "announce", from: ANNOUNCE, text };
     const bytes = encodeLine(line);
-    for (const m of this.#members.values()) m.seat.deliver(bytes, line);
+    for (const m of this.#roster.values()) m.deliver(bytes, line);
   }
 
   #tell(member: Member, text: string): void {
     const line: ChatLine = { kind: "announce", from: ANNOUNCE, text };
-    member.seat.deliver(encodeLine(line), line);
+    member.value.deliver(encodeLine(line), line);
   }
 }
 
