@@ -18,6 +18,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as socket from "hotline";
+import { brokerWorkload } from "./broker.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}build/bench-bin/hotbench`;
@@ -547,6 +548,7 @@ const WORKLOADS: Record<string, () => Promise<void>> = {
   concurrency: concurrencyWorkload,
   rate: rateWorkload,
   memory: memoryWorkload,
+  broker: () => brokerWorkload(record, missing, REPS, HOTLINE, freePort, progress),
 };
 
 async function main(): Promise<void> {
