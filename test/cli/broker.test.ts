@@ -223,6 +223,32 @@ describe("--broker", () => {
     assert.equal((await listener.done()).code, 130);
   });
 
+  test("the call pipeline's rules apply per caller: -C on what each gets, -i ends a quiet one and frees its slot", async () => {
+    const listener = hotline(["--broker", "-C", "-i", "1", "--max-conns", "1", "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const a = await dial(port);
+    await onTheLine(listener, 1);
+    listener.proc.stdin?.write("hi\n");
+    assert.equal((await a.recv(100))?.toString(), "hi\r\n");
+    // a says nothing: -i cuts it off after a second, and the one slot is free again.
+    await listener.line(/127\.0\.0\.1:\d+ was cut off \(-i\)/);
+    await assert.rejects(
+      (async () => {
+        while (await a.recv(100));
+        throw Object.assign(new Error("a clean end"), { code: "EOF" });
+      })(),
+      { code: "ECONNRESET" },
+    );
+    await a.close();
+    const b = await dial(port);
+    await eventually(() => (listener.stderr.match(/\(1 on the line\)/g)?.length === 2 ? true : undefined), 10_000, "b");
+    listener.proc.stdin?.write("again\n");
+    assert.equal((await b.recv(100))?.toString(), "again\r\n");
+    await b.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
   test("the end of stdin ends nothing; a caller's FIN is its leaving", async () => {
     const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { stdin: "hello\n" });
     const port = await listening(listener);

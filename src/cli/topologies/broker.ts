@@ -217,30 +217,28 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     await Promise.allSettled(running);
     throw outcome;
   }
-  // Callers get a moment to take what is queued for them; then they are hung up.
+  // Callers get DRAIN_MS, in all, to take what is queued for them and to hang up after our
+  // FIN; then the rest are reset.
   if (callers.size > 0) {
     debug("draining %d callers for at most %d ms", callers.size, DRAIN_MS);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...callers].map((c) => c.queue.drained())),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, DRAIN_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DRAIN_MS);
+    });
+    await Promise.race([Promise.allSettled([...callers].map((c) => c.queue.drained())), deadline]);
     for (const caller of callers) {
       if (caller.queue.queued > 0) caller.call.giveUp({ code: 130, failure: null });
       else caller.call.line.shutdown();
     }
-    // A caller that keeps talking after our FIN is not waited for.
-    const grace = setTimeout(() => {
-      for (const caller of callers) caller.call.giveUp({ code: 130, failure: null });
-    }, DRAIN_MS);
+    await Promise.race([Promise.allSettled(running), deadline]);
+    clearTimeout(timer);
+    for (const caller of callers) caller.call.giveUp({ code: 130, failure: null });
     await Promise.allSettled(running);
-    clearTimeout(grace);
   }
   void reading;
-  report.info(`${served} callers in all; ${cuts} cut for reading too slowly (${formatSize(limits.hard)} limit)`);
+  report.info(
+    `${served} caller${served === 1 ? "" : "s"} in all; ${cuts} cut for reading too slowly (${formatSize(limits.hard)} limit)`,
+  );
   return outcome;
 }
 
