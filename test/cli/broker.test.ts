@@ -249,6 +249,22 @@ describe("--broker", () => {
     assert.equal((await listener.done()).code, 130);
   });
 
+  test("--send-only is a one-way broadcast: callers are not relayed, and the end of input ends it once all have it", async () => {
+    const listener = hotline(["--broker", "--send-only", "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await onTheLine(listener, 2);
+    await a.sendall(Buffer.from("from a\n"));
+    listener.proc.stdin?.end("one-way\n");
+    for (const s of [a, b]) {
+      const got: Buffer[] = [];
+      for await (const chunk of s.chunks()) got.push(chunk);
+      assert.equal(Buffer.concat(got).toString(), "one-way\n", "only stdin, then FIN");
+    }
+    await Promise.all([a.close(), b.close()]);
+    assert.equal((await listener.done()).code, 0);
+  });
+
   test("the end of stdin ends nothing; a caller's FIN is its leaving", async () => {
     const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { stdin: "hello\n" });
     const port = await listening(listener);
@@ -275,6 +291,7 @@ describe("--broker and --chat: what is refused (exit 2), as ncat refuses it", ()
     [["connect", "--chat"], /--chat does not apply to 'hotline connect'/],
     [["--chat", "--serial", "0"], /cannot be combined/],
     [["--broker", "-q", "1", "0"], /-q does not apply to --broker/],
+    [["--chat", "--send-only", "0"], /--send-only does not apply to --chat/],
     [["--broker", "--talk", "0"], /--talk does not apply to --broker/],
     [["--queue-limit", "1M", "-l", "0"], /applies with --broker/],
     [["--broker", "--queue-limit", "12XB", "0"], /invalid --queue-limit/],

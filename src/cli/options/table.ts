@@ -43,6 +43,7 @@ function brokerMisfit(o: Options, name: string): string | null {
   if (o.serial) return `${name} and --serial cannot be combined`;
   if (o.quitAfterEof !== null) return `-q does not apply to ${name}: the room goes on after the end of input`;
   if (o.noShutdown) return `--no-shutdown does not apply to ${name}: the end of input sends no FIN to the room`;
+  if (o.chat && o.sendOnly) return "--send-only does not apply to --chat: the callers could not speak";
   if (o.progress === "on") return `--progress does not apply to ${name}: many calls share stderr`;
   if (o.mode === "talk" && !o.chat)
     return "--talk does not apply to --broker, which relays bytes (pipe mode); --chat has a talk mode";

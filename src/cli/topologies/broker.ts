@@ -18,7 +18,9 @@
  * Memory is bounded: each chunk is copied once and shared by every queue, so the backlog
  * held is at most about twice the hard limit whatever the callers do.
  *
- * The end of stdin ends nothing (the room goes on, as ncat's does). A caller's end of
+ * The end of stdin ends nothing (the room goes on, as ncat's does), but with --send-only
+ * (a one-way broadcast: callers' bytes are dropped), which ends once every caller has taken
+ * all of it. A caller's end of
  * stream (FIN) is its leaving, as in ncat. --max-conns (ncat's 100 by default) refuses the
  * next caller with a reset; a caller that vanishes (RST, -i) frees its slot at once.
  * An interrupt stops answering, gives callers DRAIN_MS to take what is queued for them,
@@ -181,6 +183,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   // stdin: to every caller (plain) or to the room as the listener (chat). Read only while
   // some caller can take more, so memory never fills with what nobody reads yet.
   const stopReading = new AbortController();
+  const sent = deferred<number>();
   const reading = (async (): Promise<void> => {
     if (o.recvOnly || talk) return;
     const decoder = room ? new ChatLineDecoder() : null;
@@ -196,7 +199,14 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       } else relay(null, Buffer.from(next.value));
     }
     if (room && me && decoder) for (const text of decoder.end()) room.said(me, text);
-    report.info("end of input; the room goes on", 2);
+    if (!o.sendOnly) {
+      report.info("end of input; the room goes on", 2);
+      return;
+    }
+    // --send-only: a one-way broadcast, over once every caller has taken all of it.
+    report.info("end of input; ending once every caller has it", 2);
+    await Promise.allSettled([...callers].map((c) => c.queue.drained()));
+    sent.resolve(0);
   })().catch((err: unknown) => {
     failed(err instanceof Failure ? err : new Failure(`read stdin: ${reason(err)}`, 1, { local: true }));
   });
@@ -205,7 +215,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     if (io.interrupt.aborted) resolve(130);
     io.interrupt.addEventListener("abort", () => resolve(130), { once: true });
   });
-  const outcome = await Promise.race([interrupted, fatal, ...(talk ? [talk.finished] : [])]);
+  const outcome = await Promise.race([interrupted, fatal, sent.promise, ...(talk ? [talk.finished] : [])]);
   report.divert = null;
   stopReading.abort();
   nudge();
