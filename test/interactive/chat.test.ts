@@ -67,6 +67,7 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
     await tmux.waitFor("chat", /<user1>\] \\e\[2Jnot a clear/);
 
     tmux.press("chat", "C-d");
+    assert.equal(await lineFrom(s, /disconnected/, had), "<announce> <boss> is disconnected.");
     await tmux.waitFor("chat", /exit=0/);
     await s.close();
   });

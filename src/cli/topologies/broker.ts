@@ -217,6 +217,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   });
   const outcome = await Promise.race([interrupted, fatal, sent.promise, ...(talk ? [talk.finished] : [])]);
   report.divert = null;
+  // The person at the listener leaves the room first, so the callers read why it ends.
+  if (room && me) room.leave(me);
   stopReading.abort();
   nudge();
   io.input.close();
