@@ -249,6 +249,23 @@ describe("--broker", () => {
     assert.equal((await listener.done()).code, 130);
   });
 
+  test("-o logs what each caller was sent and sent", async () => {
+    const dir = tempDir();
+    const log = join(dir, "log");
+    const listener = hotline(["--broker", "-o", log, "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await onTheLine(listener, 2);
+    await a.sendall(Buffer.from("from a\n"));
+    assert.equal((await b.recv(100))?.toString(), "from a\n");
+    await Promise.all([a.close(), b.close()]);
+    await listener.line(/hung up[\s\S]*hung up/);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+    // Received from a once, sent to b once.
+    assert.equal(readFileSync(log, "utf8"), "from a\nfrom a\n");
+  });
+
   test("--send-only is a one-way broadcast: callers are not relayed, and the end of input ends it once all have it", async () => {
     const listener = hotline(["--broker", "--send-only", "-v", "127.0.0.1", "0"]);
     const port = await listening(listener);
