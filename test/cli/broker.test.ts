@@ -152,6 +152,39 @@ describe("--broker", () => {
     assert.match(l.stderr, /3 callers in all; 1 cut for reading too slowly/);
   });
 
+  test("ten frozen readers hold one shared backlog, not ten copies (RSS with 60 MB through)", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const frozen: socket.Socket[] = [];
+    for (let i = 0; i < 10; i++) frozen.push(await dial(port)); // never read
+    const reader = await dial(port);
+    await onTheLine(listener, 11);
+    const data = random(60 * 1024 * 1024);
+    const pid = listener.proc.pid as number;
+    let peak = rss(pid);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss(pid));
+    }, 20);
+    try {
+      const received = receive(reader, data.length);
+      const stdin = listener.proc.stdin;
+      assert.ok(stdin);
+      for (let at = 0; at < data.length; at += 1024 * 1024) {
+        if (!stdin.write(data.subarray(at, at + 1024 * 1024))) {
+          await within(new Promise((resolve) => stdin.once("drain", resolve)), 30_000, "stdin drain");
+        }
+      }
+      assert.equal(await within(received, 60_000, "the reader's 60 MB"), sha256(data));
+    } finally {
+      clearInterval(sampler);
+    }
+    // Copied per caller, ten backlogs of up to 32 MiB would pass 300 MiB.
+    assert.ok(peak < 160 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);
+    for (const s of [...frozen, reader]) await s.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
   test("a reader over the soft limit for its time is cut then, while the hard limit is not reached", async () => {
     const listener = hotline(
       ["--broker", "--queue-limit", "16M", "--queue-soft-limit", "64K/500ms", "127.0.0.1", "0"],
