@@ -61,6 +61,11 @@ export class SendQueue {
     return this.#queued;
   }
 
+  /** Whether the soft limit's clock is running (over the soft limit now). */
+  get softClockRunning(): boolean {
+    return this.#softTimer !== null;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
