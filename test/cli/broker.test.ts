@@ -264,7 +264,7 @@ describe("--broker", () => {
     listener.proc.stdin?.write("hi\n");
     assert.equal((await a.recv(100))?.toString(), "hi\r\n");
     // a says nothing: -i cuts it off after a second, and the one slot is free again.
-    await listener.line(/127\.0\.0\.1:\d+ was cut off \(-i\)/);
+    await listener.line(/127\.0\.0\.1:\d+ was cut off: idle timeout/);
     await assert.rejects(
       (async () => {
         while (await a.recv(100));

@@ -48,6 +48,8 @@ interface Caller extends Seat {
   queue: SendQueue;
   /** Why it was cut, once it was. */
   cutFor: string | null;
+  /** What failed a write to it, if one did. */
+  sendError: unknown;
 }
 
 export async function broker(listener: Listener, ctx: Context): Promise<number> {
@@ -108,11 +110,15 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       address: hostOf(line.peer),
       call,
       cutFor: null,
+      sendError: null,
       queue: new SendQueue(
         (chunk) =>
           call.send(chunk).catch((err: unknown) => {
             if (err instanceof Failure && err.local) failed(err);
-            else call.giveUp({ code: 1, failure: null });
+            else {
+              caller.sendError = err;
+              call.giveUp({ code: 1, failure: null });
+            }
             throw err;
           }),
         limits,
@@ -141,7 +147,10 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       const outcome = await Promise.race([ended, call.abandoned]);
       if (outcome === null) {
         if (room && decoder) for (const text of decoder.end()) room.said(caller, text);
-      } else why = caller.cutFor !== null ? "was cut" : "was cut off (-i)";
+      } else if (caller.cutFor !== null) why = "was cut";
+      else if (caller.sendError !== null) why = `is gone: ${reason(caller.sendError)}`;
+      else if (outcome.failure) why = `was cut off: ${outcome.failure.message}`;
+      else why = "was hung up on";
     } catch (err) {
       if (err instanceof Failure && err.local) failed(err);
       why = `is gone: ${reason(err)}`;
