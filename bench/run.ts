@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as socket from "hotline";
 import { generateCertificate } from "../src/ssl/certificate.js";
+import { brokerWorkload } from "./broker.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}build/bench-bin/hotbench`;
@@ -650,6 +651,7 @@ const WORKLOADS: Record<string, () => Promise<void>> = {
   rate: rateWorkload,
   memory: memoryWorkload,
   tls: tlsWorkload,
+  broker: () => brokerWorkload(record, missing, REPS, HOTLINE, freePort, progress),
 };
 
 async function main(): Promise<void> {

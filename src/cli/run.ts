@@ -20,6 +20,7 @@ import { isProxyServer } from "./options/proxy-rows.js";
 import { dial } from "./reach/dial.js";
 import { listen } from "./reach/listen.js";
 import { debug, Reporter } from "./report.js";
+import { broker } from "./topologies/broker.js";
 import type { Context } from "./topologies/context.js";
 import { fanOut } from "./topologies/fan-out.js";
 import { httpProxy } from "./topologies/http-proxy.js";
@@ -64,6 +65,7 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
     };
     io.interrupt.addEventListener("abort", stopAnswering, { once: true });
     try {
+      if (o.broker) return await broker(listener, ctx);
       if (o.keepOpen) return await fanOut(listener, ctx);
       if (o.serial) return await serial(listener, ctx);
       const line = io.interrupt.aborted ? null : await listener.next();

@@ -93,7 +93,7 @@ describe("bad input: one line, exit 2, before anything is dialled", () => {
     ["malformed IPv6", ["connect", "[::1", "80"], /malformed address/],
     ["a 300-character name", ["connect", "a".repeat(300), "80"], /300 characters/],
     ["an unknown option", ["--frobnicate"], /unknown option/],
-    ["an ncat option not offered", ["-l", "--chat", "9000"], /--chat is not offered/],
+    ["an ncat option not offered", ["-l", "--sctp", "9000"], /--sctp is not offered/],
     ["conflicting options", ["--send-only", "--recv-only", "127.0.0.1", "1"], /cannot be combined/],
   ] as const) {
     test(name, async () => {

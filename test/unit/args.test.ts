@@ -73,7 +73,7 @@ test("every bad input is a UsageError naming what is wrong", () => {
     [["connect", "bad..name", "80"], /invalid HOST/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["-Q"], /unknown option '-Q'/],
-    [["--broker", "-l", "9000"], /--broker is not offered/],
+    [["--sctp", "-l", "9000"], /--sctp is not offered/],
     [["-e", "/bin/sh", "-l", "9000"], /-e \(--exec\) is not offered/],
     [["-4", "-6", "host"], /cannot be combined/],
     [["--send-only", "--recv-only", "h", "1"], /cannot be combined/],

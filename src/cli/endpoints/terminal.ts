@@ -19,6 +19,9 @@
  *   "/to 2" makes #2 the default, "/to all" undoes it, "/who" lists the callers,
  *   "//text" sends "/text". The prompt always shows who you are talking to; a line is
  *   never sent to more people than you chose (if #2 hangs up, text for #2 goes nowhere).
+ * - In a chat (--chat), you are a member of the room (topologies/chat-room.ts): every
+ *   line you enter goes to the room, whose rules (/nick, /who, /msg) are the same for you
+ *   as for every caller, and the room's lines are shown here, private ones marked so.
  */
 import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
@@ -29,6 +32,8 @@ import { later } from "../call/timer.js";
 import { deferred } from "../deferred.js";
 import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
+import type { ChatLine } from "../topologies/chat-codec.js";
+import { Roster } from "../topologies/roster.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;
@@ -158,11 +163,10 @@ export class Talk {
   #drawQueued = false;
   readonly #onKey = (_: unknown, key: { ctrl?: boolean; name?: string } | undefined): void => this.#key(key);
   readonly #onResize = (): void => this.#resized();
-  readonly #callers = new Map<number, Caller>();
+  /** Who is on the line, by number (never reused): the same list the chat room keeps. */
+  readonly #callers = new Roster<Caller>();
   /** Several callers at once (a listener with -k). */
   readonly #switchboard: boolean;
-  /** The number the next caller gets; a number below it that is not on the line has hung up. */
-  #nextId = 1;
   /** Who hears plain text; a caller chosen with /to stays chosen after hanging up, so nobody else hears it. */
   #target: number | "all" = "all";
   /** No more input: the input line is gone from the screen and readline is closed. */
@@ -177,6 +181,8 @@ export class Talk {
   /** -k when dialling: the call stays open after the other side finished sending. */
   readonly #stayAfterPeer: boolean;
   readonly #onInterrupt = (): void => this.#hangUpNow();
+  /** In a chat: where the lines you enter go (the room takes commands too); null otherwise. */
+  #room: ((line: string) => void) | null = null;
 
   constructor(io: Io, switchboard: boolean, quitAfter: number | null = null, stayAfterPeer = false) {
     this.#io = io;
@@ -201,7 +207,7 @@ export class Talk {
   /** Puts a caller on the line; resolves when it has hung up. */
   add(call: Call, greeting: string): Promise<void> {
     const caller: Caller = {
-      id: this.#nextId++,
+      id: 0,
       call,
       peer: call.peer,
       decoder: new Utf8Decoder(),
@@ -214,13 +220,27 @@ export class Talk {
       if (why.failure) this.#gone(caller, why.code, `is off the line: ${why.failure.message}`);
       else if (why.code === 0) this.#gone(caller, 0, "is off the line (-i: nothing said)");
     });
-    this.#callers.set(caller.id, caller);
+    caller.id = this.#callers.add(caller).id;
     const hint = this.#switchboard
       ? ` (type to talk to everyone; '@${caller.id} text' to #${caller.id} only; /help)`
       : " (Ctrl-D hangs up)";
     this.#notice(`${greeting} ${this.#name(caller)}${hint}`);
     if (this.#hungUp) this.#shutdown(caller);
     return this.#listen(caller).catch((err: unknown) => this.#failed(caller, err));
+  }
+
+  /** Makes this the listener's seat in a chat: what you enter goes to `say`, and hear() shows the room. */
+  joinRoom(say: (line: string) => void): void {
+    this.#room = say;
+    this.#draw();
+  }
+
+  /** A line of the chat room (its text is safe already): who said it, and whether to you only. */
+  hear(line: ChatLine): void {
+    if (line.kind === "announce") this.#notice(line.text);
+    else if (line.kind === "private")
+      this.#above(`[${clock()} *${line.from}* to you only] ${escapeControls(line.text)}`);
+    else this.#above(`[${clock()} <${line.from}>] ${escapeControls(line.text)}`);
   }
 
   /** A notice from hotline itself, above the input line. */
@@ -345,7 +365,8 @@ export class Talk {
   #typed(line: string): void {
     this.#erase();
     this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
-    if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
+    if (this.#room) this.#room(line);
+    else if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
     else this.#send(line);
     this.#draw();
   }
@@ -360,16 +381,11 @@ export class Talk {
       for (const caller of this.#callers.values()) this.#say(caller, `${text}\n`);
       return;
     }
-    const caller = this.#callers.get(to);
+    const caller = this.#callers.get(to)?.value;
     if (caller) this.#say(caller, `${text}\n`);
-    else if (!this.#hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
+    else if (!this.#callers.hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
     else if (direct) this.#notice(`#${to} has hung up; not sent`);
     else this.#notice(`#${to} has hung up; not sent. '/to all' to talk to everyone`);
-  }
-
-  /** Whether caller #`id` was on the line and has hung up. */
-  #hasLeft(id: number): boolean {
-    return id >= 1 && id < this.#nextId && !this.#callers.has(id);
   }
 
   /** The write side: one line to one caller. */
@@ -389,7 +405,7 @@ export class Talk {
       this.#target = "all";
     } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#callers.has(Number(arg))) {
       this.#target = Number(arg);
-    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#hasLeft(Number(arg))) {
+    } else if (word === "/to" && arg !== undefined && /^\d+$/.test(arg) && this.#callers.hasLeft(Number(arg))) {
       this.#notice(`#${arg} has hung up; /who lists the callers`);
     } else if (word === "/to") {
       this.#notice(`nobody is #${arg ?? "?"}; /who lists the callers`);
@@ -406,7 +422,8 @@ export class Talk {
 
   /** The prompt says who hears you. */
   #updatePrompt(): void {
-    if (!this.#switchboard) this.#rl.setPrompt("> ");
+    if (this.#room) this.#rl.setPrompt("chat> ");
+    else if (!this.#switchboard) this.#rl.setPrompt("> ");
     else if (this.#target === "all") this.#rl.setPrompt("to all> ");
     else if (this.#callers.has(this.#target)) this.#rl.setPrompt(`to #${this.#target}> `);
     else this.#rl.setPrompt(`to #${this.#target} (hung up)> `);

@@ -76,6 +76,9 @@ certificate and prints the pin for it. docs/cli.md has the details.`,
   proxy: `Proxies: hotline --proxy HOST[:PORT] [--proxy-type http|socks4|socks5] TARGET PORT
 dials through a proxy; hotline -l PORT --proxy-type http is an HTTP proxy server.
 docs/cli.md has the details, and the open-relay risk of a proxy server.`,
+  conference: `Conferences: hotline --broker PORT relays what each caller sends to every other;
+hotline --chat PORT is a chat room on lines (/nick, /who, /msg), the listener a member.
+Each caller has a bounded queue: one slow reader is cut, never stalls the others.`,
 };
 
 export function helpText(topic: Verb | HelpTopic | null): string {

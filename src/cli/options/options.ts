@@ -7,10 +7,11 @@ export type Verb = "listen" | "connect" | "probe" | "lookup";
 export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
 
 /** Options of one subject, listed by `hotline help TOPIC` rather than in the main help. */
-export type HelpTopic = "tls" | "proxy";
+export type HelpTopic = "tls" | "proxy" | "conference";
 export const TOPICS: Readonly<Record<HelpTopic, string>> = {
   tls: "secure lines: --ssl, --ssl-pin, --ssl-cert, --insecure, ...",
   proxy: "dialling through a proxy, and the HTTP proxy server: --proxy, --proxy-type, ...",
+  conference: "many callers together: --broker, --chat, --queue-limit, ...",
 };
 
 export interface Options {
@@ -48,6 +49,15 @@ export interface Options {
   recvOnly: boolean;
   noShutdown: boolean;
   maxConns: number | null;
+  /** --broker: every caller's bytes go to every other caller (--chat implies it). */
+  broker: boolean;
+  /** --chat: the broker on lines, each with its sender's name. */
+  chat: boolean;
+  /** --queue-limit: bytes queued for one broker caller that cut it at once. */
+  queueLimit: number;
+  /** --queue-soft-limit: bytes queued for one broker caller that may last queueSoftMs and no longer (null: none). */
+  queueSoftLimit: number | null;
+  queueSoftMs: number;
   output: string | null;
   hexDump: string | null;
   appendOutput: boolean;
@@ -116,6 +126,12 @@ export const SEED_HOST = "127.0.0.1";
 export const SEED_PORT = 8990;
 export const NCAT_PORT = 31337;
 export const BACKLOG = 10;
+/** The broker's limits for one caller's outgoing queue: Redis's for a pubsub client (32mb 8mb 60). */
+export const QUEUE_LIMIT = 32 * 1024 * 1024;
+export const QUEUE_SOFT_LIMIT = 8 * 1024 * 1024;
+export const QUEUE_SOFT_MS = 60_000;
+/** ncat's --max-conns for a broker. */
+export const BROKER_MAX_CONNS = 100;
 
 export function defaults(): Options {
   return {
@@ -142,6 +158,11 @@ export function defaults(): Options {
     recvOnly: false,
     noShutdown: false,
     maxConns: null,
+    broker: false,
+    chat: false,
+    queueLimit: QUEUE_LIMIT,
+    queueSoftLimit: QUEUE_SOFT_LIMIT,
+    queueSoftMs: QUEUE_SOFT_MS,
     output: null,
     hexDump: null,
     appendOutput: false,

@@ -157,3 +157,20 @@ export function proxyDns(text: string): "local" | "remote" | "both" | "none" {
   if (text === "local" || text === "remote" || text === "both" || text === "none") return text;
   throw new UsageError(`invalid --proxy-dns '${text}': use local, remote, both or none`);
 }
+
+/** The largest size an option takes: 16 GiB. More is surely a typo. */
+export const LARGEST_SIZE = 16 * 1024 ** 3;
+
+/**
+ * A size in bytes: a number with an optional K, M or G (powers of 1024; KiB, MiB, GiB and
+ * KB, MB, GB mean the same here, as in Redis's limits), at least 1 byte and at most 16 GiB.
+ */
+export function size(text: string, what: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(?:([kKmMgG])(?:i?[bB])?|[bB])?$/.exec(text);
+  if (!match) throw new UsageError(`invalid ${what} '${text}': use a number of bytes, or 512K, 32M, 1G`);
+  const scale = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? "").toLowerCase()] ?? 1;
+  const bytes = Math.round(Number(match[1]) * scale);
+  if (bytes < 1) throw new UsageError(`invalid ${what} '${text}': at least 1 byte`);
+  if (bytes > LARGEST_SIZE) throw new UsageError(`invalid ${what} '${text}': at most 16G`);
+  return bytes;
+}

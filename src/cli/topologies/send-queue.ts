@@ -1,0 +1,178 @@
+/**
+ * One broker caller's outgoing queue: bytes wait here for that caller's socket, so a slow
+ * or frozen reader never holds up the sender or the others. It is bounded as Redis bounds
+ * a subscriber (`client-output-buffer-limit pubsub 32mb 8mb 60`): over the hard limit the
+ * caller is cut at once; over the soft limit for longer than its time, it is cut then. A
+ * cut drops what is queued and calls `cut(reason)`; whoever owns the call resets it.
+ *
+ * Chunks are shared, never copied per caller: the broker copies what it reads once and
+ * pushes that same Buffer to every queue, so a hundred frozen callers hold one copy of the
+ * backlog, not a hundred. Each send takes what is queued, joined up to SEND_CHUNK bytes,
+ * so many small messages cost one write, not one each.
+ */
+import { later } from "../call/timer.js";
+
+/** The most one write to a caller takes at once: few writes for small messages, and a small copy in flight. */
+export const SEND_CHUNK = 64 * 1024;
+
+export interface QueueLimits {
+  /** Bytes queued that cut a caller at once. */
+  hard: number;
+  /** Bytes queued that may last `softMs`, and no longer; null for none. */
+  soft: number | null;
+  softMs: number;
+}
+
+/** "32 MiB": sizes in messages, exact when they are whole KiB or MiB. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** "60 s", "1.5 s", "250 ms". */
+export function formatTime(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
+}
+
+export class SendQueue {
+  readonly #send: (chunk: Buffer) => Promise<void>;
+  readonly #limits: QueueLimits;
+  readonly #cut: (reason: string) => void;
+  readonly #chunks: Buffer[] = [];
+  /** Bytes queued, the chunk being sent included: what this caller costs in memory. */
+  #queued = 0;
+  #sending = false;
+  #closed = false;
+  /** Stops the soft limit's timer; set while over the soft limit. */
+  #softTimer: (() => void) | null = null;
+  /** Called each time the queue goes from `mark` bytes or more to fewer (the broker's stdin pacing). */
+  #belowMark: { mark: number; wake: () => void } | null = null;
+  /** Settles when nothing is queued any more (or the queue is closed). */
+  #idle: { promise: Promise<void>; resolve: () => void } | null = null;
+
+  constructor(send: (chunk: Buffer) => Promise<void>, limits: QueueLimits, cut: (reason: string) => void) {
+    this.#send = send;
+    this.#limits = limits;
+    this.#cut = cut;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Whether the soft limit's clock is running (over the soft limit now). */
+  get softClockRunning(): boolean {
+    return this.#softTimer !== null;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Calls `wake` whenever what is queued falls below `mark` bytes. */
+  onBelow(mark: number, wake: () => void): void {
+    this.#belowMark = { mark, wake };
+  }
+
+  /** Queues `chunk` (kept as it is: the caller must not reuse its memory). False once closed or cut. */
+  push(chunk: Buffer): boolean {
+    if (this.#closed) return false;
+    if (chunk.length === 0) return true;
+    this.#chunks.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > this.#limits.hard) {
+      this.#over(`${formatSize(this.#limits.hard)} queued (reader too slow)`);
+      return false;
+    }
+    const soft = this.#limits.soft;
+    if (soft !== null && this.#queued > soft && this.#softTimer === null) {
+      this.#softTimer = later(this.#limits.softMs, () => {
+        this.#softTimer = null;
+        this.#over(`over ${formatSize(soft)} queued for ${formatTime(this.#limits.softMs)} (reader too slow)`);
+      });
+    }
+    if (!this.#sending) this.#pump();
+    return true;
+  }
+
+  /** Resolves once everything queued is sent, or the queue is closed. */
+  drained(): Promise<void> {
+    if (this.#queued === 0 || this.#closed) return Promise.resolve();
+    if (!this.#idle) {
+      let resolve = (): void => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#idle = { promise, resolve };
+    }
+    return this.#idle.promise;
+  }
+
+  /** Drops what is queued and takes no more (the call is over). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chunks.length = 0;
+    this.#softTimer?.();
+    this.#softTimer = null;
+    this.#settleIdle();
+  }
+
+  #over(reason: string): void {
+    if (this.#closed) return;
+    this.close();
+    this.#cut(reason);
+  }
+
+  async #pump(): Promise<void> {
+    this.#sending = true;
+    try {
+      while (!this.#closed && this.#chunks.length > 0) {
+        const chunk = this.#take();
+        await this.#send(chunk);
+        this.#sent(chunk.length);
+      }
+    } catch {
+      // The call failed: its owner sees the failure on the call itself and ends it.
+      this.close();
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  /** The next write: the first chunk, or several small ones joined up to SEND_CHUNK. */
+  #take(): Buffer {
+    const first = this.#chunks.shift() as Buffer;
+    if (first.length >= SEND_CHUNK || this.#chunks.length === 0) return first;
+    const parts = [first];
+    let size = first.length;
+    while (this.#chunks.length > 0) {
+      const next = this.#chunks[0] as Buffer;
+      if (size + next.length > SEND_CHUNK) break;
+      parts.push(next);
+      size += next.length;
+      this.#chunks.shift();
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, size);
+  }
+
+  #sent(bytes: number): void {
+    const before = this.#queued;
+    this.#queued -= bytes;
+    const soft = this.#limits.soft;
+    if (soft !== null && this.#queued <= soft && this.#softTimer !== null) {
+      this.#softTimer();
+      this.#softTimer = null;
+    }
+    const below = this.#belowMark;
+    if (below && before >= below.mark && this.#queued < below.mark) below.wake();
+    if (this.#queued === 0) this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    const idle = this.#idle;
+    this.#idle = null;
+    idle?.resolve();
+  }
+}

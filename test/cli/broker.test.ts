@@ -1,0 +1,366 @@
+/**
+ * --broker with the real binary: the relay among callers (SHA-256), stdin to every caller,
+ * a frozen reader cut while the others go on at full speed with the listener's memory
+ * bounded, --max-conns and a slot freed by a caller that vanished with RST, and what is
+ * refused as ncat refuses it.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import * as socket from "../../src/index.js";
+import { Child } from "../helpers/child.js";
+import { random, sha256 } from "../helpers/data.js";
+import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
+import { tempDir } from "../helpers/transports.js";
+import { eventually, within } from "../helpers/within.js";
+
+async function dial(port: string | number): Promise<socket.Socket> {
+  const s = socket.socket();
+  s.settimeout(20);
+  await s.connect(["127.0.0.1", Number(port)]);
+  return s;
+}
+
+/** Reads until `bytes` have come; resolves to their SHA-256 (and fails on more, or an early end). */
+async function receive(s: socket.Socket, bytes: number): Promise<string> {
+  const hash = createHash("sha256");
+  let got = 0;
+  while (got < bytes) {
+    const chunk = await s.recv(Math.min(256 * 1024, bytes - got));
+    if (!chunk) throw new Error(`the end of stream after ${got} of ${bytes} bytes`);
+    hash.update(chunk);
+    got += chunk.length;
+  }
+  return hash.digest("hex");
+}
+
+/** Waits until the listener's -v has counted `n` callers on the line. */
+const onTheLine = (listener: Child, n: number): Promise<RegExpMatchArray> =>
+  listener.line(new RegExp(`\\(${n} on the line\\)`));
+
+/** The listener's resident memory now, in bytes. */
+function rss(pid: number): number {
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return kb ? Number(kb[1]) * 1024 : 0;
+}
+
+/** A Python caller that never reads, with a 4 KiB receive buffer, until its stdin ends; then says how its line ended. */
+const FROZEN = `
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+print("connected", flush=True)
+sys.stdin.read()
+try:
+    while s.recv(65536):
+        pass
+    print("eof", flush=True)
+except ConnectionResetError:
+    print("reset", flush=True)
+`;
+
+describe("--broker", () => {
+  test("each caller's bytes reach every other caller, whole, never itself (SHA-256, three callers)", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+    const port = await listening(listener);
+    const callers = [await dial(port), await dial(port), await dial(port)];
+    await onTheLine(listener, 3);
+    const parts = [random(1024 * 1024), random(1024 * 1024 + 7), random(512 * 1024 + 3)];
+    const heard: Buffer[][] = [[], [], []];
+    // Each in turn, so what each hears is the others' parts in order.
+    for (const [i, part] of parts.entries()) {
+      const others = [0, 1, 2].filter((j) => j !== i);
+      const [, got] = await Promise.all([
+        (callers[i] as socket.Socket).sendall(part),
+        Promise.all(
+          others.map(async (j) => {
+            const s = callers[j] as socket.Socket;
+            let n = 0;
+            const chunks: Buffer[] = [];
+            while (n < part.length) {
+              const chunk = await s.recv(65536);
+              assert.ok(chunk, "end of stream too early");
+              chunks.push(chunk);
+              n += chunk.length;
+            }
+            return [j, Buffer.concat(chunks)] as const;
+          }),
+        ),
+      ]);
+      for (const [j, bytes] of got) heard[j]?.push(bytes);
+    }
+    for (const i of callers.keys()) {
+      const expected = parts.filter((_, j) => j !== i);
+      assert.equal(sha256(...(heard[i] as Buffer[])), sha256(...expected), `caller ${i} heard the others whole`);
+    }
+    // Nothing came back to a sender: after a last marker from caller 0, caller 1 holds only that marker.
+    await (callers[0] as socket.Socket).sendall(Buffer.from("end\n"));
+    assert.equal((await (callers[1] as socket.Socket).recv(100))?.toString(), "end\n");
+    (callers[0] as socket.Socket).settimeout(0.3);
+    await assert.rejects((callers[0] as socket.Socket).recv(100), { code: "ETIMEDOUT" });
+    for (const s of callers) await s.close();
+    assert.equal(listener.stdout, "", "a plain broker writes nothing on stdout, as ncat's");
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("a frozen reader is cut at 32 MiB while two others take 50 MB each from stdin, and memory stays bounded", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 120_000 });
+    await frozen.line(/connected/);
+    const readers = [await dial(port), await dial(port)];
+    await onTheLine(listener, 3);
+    const data = random(50 * 1024 * 1024);
+    const pid = listener.proc.pid as number;
+    let peak = rss(pid);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss(pid));
+    }, 20);
+    try {
+      const received = readers.map((s) => receive(s, data.length));
+      const stdin = listener.proc.stdin;
+      assert.ok(stdin);
+      for (let at = 0; at < data.length; at += 1024 * 1024) {
+        if (!stdin.write(data.subarray(at, at + 1024 * 1024))) {
+          await within(
+            new Promise((resolve) => stdin.once("drain", resolve)),
+            30_000,
+            "the listener to read its stdin",
+          );
+        }
+      }
+      const hashes = await within(Promise.all(received), 60_000, "both readers to get 50 MB");
+      for (const hash of hashes) assert.equal(hash, sha256(data));
+    } finally {
+      clearInterval(sampler);
+    }
+    const [, peer] = await listener.line(/hotline: cut (127\.0\.0\.1:\d+): 32 MiB queued \(reader too slow\)/);
+    assert.ok(peer);
+    // The bound, documented in docs/cli.md: Node itself (~45 MiB), the frozen caller's 32 MiB
+    // queue, and the readers' in-flight chunks (measured: about 90 MiB at the peak).
+    assert.ok(peak < 128 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);
+    frozen.proc.stdin?.end();
+    await frozen.line(/reset/);
+    for (const s of readers) await s.close();
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.match(l.stderr, /3 callers in all; 1 cut for reading too slowly/);
+  });
+
+  test("ten frozen readers hold one shared backlog, not ten copies (RSS with 60 MB through)", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const frozen: socket.Socket[] = [];
+    for (let i = 0; i < 10; i++) frozen.push(await dial(port)); // never read
+    const reader = await dial(port);
+    await onTheLine(listener, 11);
+    const data = random(60 * 1024 * 1024);
+    const pid = listener.proc.pid as number;
+    let peak = rss(pid);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss(pid));
+    }, 20);
+    try {
+      const received = receive(reader, data.length);
+      const stdin = listener.proc.stdin;
+      assert.ok(stdin);
+      for (let at = 0; at < data.length; at += 1024 * 1024) {
+        if (!stdin.write(data.subarray(at, at + 1024 * 1024))) {
+          await within(new Promise((resolve) => stdin.once("drain", resolve)), 30_000, "stdin drain");
+        }
+      }
+      assert.equal(await within(received, 60_000, "the reader's 60 MB"), sha256(data));
+    } finally {
+      clearInterval(sampler);
+    }
+    // Copied per caller, ten backlogs of up to 32 MiB would pass 300 MiB.
+    assert.ok(peak < 160 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);
+    for (const s of [...frozen, reader]) await s.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("a reader over the soft limit for its time is cut then, while the hard limit is not reached", async () => {
+    const listener = hotline(
+      ["--broker", "--queue-limit", "16M", "--queue-soft-limit", "64K/500ms", "127.0.0.1", "0"],
+      {
+        lifetimeMs: 60_000,
+      },
+    );
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 60_000 });
+    await frozen.line(/connected/);
+    const reader = await dial(port);
+    // 8 MiB: more than the kernel's buffers hold for the frozen one, less than the hard limit.
+    const data = random(8 * 1024 * 1024);
+    const received = receive(reader, data.length);
+    listener.proc.stdin?.write(data);
+    assert.equal(await within(received, 30_000, "the reader's 8 MiB"), sha256(data));
+    await listener.line(/hotline: cut 127\.0\.0\.1:\d+: over 64 KiB queued for 500 ms \(reader too slow\)/);
+    frozen.proc.stdin?.end();
+    await frozen.line(/reset/);
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("a file on stdin goes out at the reader's pace, not into its queue (nobody is cut for a file)", async () => {
+    const dir = tempDir();
+    const data = random(24 * 1024 * 1024);
+    writeFileSync(join(dir, "file"), data);
+    // A 1 MiB limit: without pacing the file would be read into the queue at once, and the reader cut.
+    const listener = bash(`exec ${HL} --broker --queue-limit 1M -v 127.0.0.1 0 < ${shellQuote(join(dir, "file"))}`, {
+      lifetimeMs: 60_000,
+    });
+    const port = await listening(listener);
+    const reader = await dial(port);
+    assert.equal(await within(receive(reader, data.length), 40_000, "the file"), sha256(data));
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.doesNotMatch(l.stderr, /hotline: cut /);
+  });
+
+  test("--max-conns refuses the next caller, and a caller that vanishes with RST frees its slot", async () => {
+    const listener = hotline(["--broker", "--max-conns", "2", "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const a = await dial(port);
+    const b = await dial(port);
+    await onTheLine(listener, 2);
+    const c = await dial(port);
+    await listener.line(/refused 127\.0\.0\.1:\d+: --max-conns 2 reached/);
+    await assert.rejects(
+      (async () => {
+        while (await c.recv(100));
+        throw Object.assign(new Error("a clean end"), { code: "EOF" });
+      })(),
+      { code: "ECONNRESET" },
+    );
+    await c.close();
+    // b vanishes without a FIN.
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+    await b.close();
+    await listener.line(/127\.0\.0\.1:\d+ is gone: connection reset/);
+    const d = await dial(port);
+    await eventually(() => (listener.stderr.match(/\(2 on the line\)/g)?.length === 2 ? true : undefined), 10_000, "d");
+    await a.sendall(Buffer.from("to d\n"));
+    assert.equal((await d.recv(100))?.toString(), "to d\n");
+    await Promise.all([a.close(), d.close()]);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("the call pipeline's rules apply per caller: -C on what each gets, -i ends a quiet one and frees its slot", async () => {
+    const listener = hotline(["--broker", "-C", "-i", "1", "--max-conns", "1", "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const a = await dial(port);
+    await onTheLine(listener, 1);
+    listener.proc.stdin?.write("hi\n");
+    assert.equal((await a.recv(100))?.toString(), "hi\r\n");
+    // a says nothing: -i cuts it off after a second, and the one slot is free again.
+    await listener.line(/127\.0\.0\.1:\d+ was cut off: idle timeout/);
+    await assert.rejects(
+      (async () => {
+        while (await a.recv(100));
+        throw Object.assign(new Error("a clean end"), { code: "EOF" });
+      })(),
+      { code: "ECONNRESET" },
+    );
+    await a.close();
+    const b = await dial(port);
+    await eventually(() => (listener.stderr.match(/\(1 on the line\)/g)?.length === 2 ? true : undefined), 10_000, "b");
+    listener.proc.stdin?.write("again\n");
+    assert.equal((await b.recv(100))?.toString(), "again\r\n");
+    await b.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("-o logs what each caller was sent and sent", async () => {
+    const dir = tempDir();
+    const log = join(dir, "log");
+    const listener = hotline(["--broker", "-o", log, "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await onTheLine(listener, 2);
+    await a.sendall(Buffer.from("from a\n"));
+    assert.equal((await b.recv(100))?.toString(), "from a\n");
+    await Promise.all([a.close(), b.close()]);
+    await listener.line(/hung up[\s\S]*hung up/);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+    // Received from a once, sent to b once.
+    assert.equal(readFileSync(log, "utf8"), "from a\nfrom a\n");
+  });
+
+  test("--send-only is a one-way broadcast: callers are not relayed, and the end of input ends it once all have it", async () => {
+    const listener = hotline(["--broker", "--send-only", "-v", "127.0.0.1", "0"]);
+    const port = await listening(listener);
+    const [a, b] = [await dial(port), await dial(port)];
+    await onTheLine(listener, 2);
+    await a.sendall(Buffer.from("from a\n"));
+    listener.proc.stdin?.end("one-way\n");
+    for (const s of [a, b]) {
+      const got: Buffer[] = [];
+      for await (const chunk of s.chunks()) got.push(chunk);
+      assert.equal(Buffer.concat(got).toString(), "one-way\n", "only stdin, then FIN");
+    }
+    await Promise.all([a.close(), b.close()]);
+    assert.equal((await listener.done()).code, 0);
+  });
+
+  test("the end of stdin ends nothing; a caller's FIN is its leaving", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { stdin: "hello\n" });
+    const port = await listening(listener);
+    const a = await dial(port);
+    assert.equal((await a.recv(100))?.toString(), "hello\n");
+    const b = await dial(port);
+    await onTheLine(listener, 2);
+    await b.sendall(Buffer.from("still here\n"));
+    assert.equal((await a.recv(100))?.toString(), "still here\n");
+    a.shutdown(socket.SHUT_WR);
+    assert.equal(await a.recv(100), null, "the broker hangs up on a caller that sent FIN, as ncat does");
+    await listener.line(/127\.0\.0\.1:\d+ hung up/);
+    await Promise.all([a.close(), b.close()]);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+});
+
+describe("--broker and --chat: what is refused (exit 2), as ncat refuses it", () => {
+  for (const [args, why] of [
+    [["--broker", "-u", "-l", "0"], /does not apply to UDP/],
+    [["--chat", "-u", "0"], /does not apply to UDP/],
+    [["--broker", "-U", "/tmp/hotline-broker.sock"], /does not apply to Unix sockets/],
+    [["connect", "--chat"], /--chat does not apply to 'hotline connect'/],
+    [["--chat", "--serial", "0"], /cannot be combined/],
+    [["--broker", "-q", "1", "0"], /-q does not apply to --broker/],
+    [["--chat", "--send-only", "0"], /--send-only does not apply to --chat/],
+    [["--broker", "--talk", "0"], /--talk does not apply to --broker/],
+    [["--queue-limit", "1M", "-l", "0"], /applies with --broker/],
+    [["--broker", "--queue-limit", "12XB", "0"], /invalid --queue-limit/],
+    [["--broker", "--queue-soft-limit", "40M", "0"], /must be below --queue-limit/],
+    [["--broker", "--queue-soft-limit", "1M/0", "0"], /invalid --queue-soft-limit time/],
+    [["--max-conns", "3", "-l", "0"], /applies with -k, --broker or the HTTP proxy/],
+  ] as const) {
+    test(`hotline ${args.join(" ")}`, async () => {
+      const r = await hotline(args).done();
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, why);
+      assert.equal(r.stderr.split("\n")[0]?.startsWith("hotline: "), true);
+    });
+  }
+
+  test("--chat and --broker imply listening (hotline --chat PORT), where ncat needs -l for --chat", async () => {
+    const listener = hotline(["--chat", "127.0.0.1", "0"]);
+    await listening(listener);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+});

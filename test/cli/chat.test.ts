@@ -1,0 +1,181 @@
+/**
+ * --chat with the real binary: names on every line, never per read; a forged name stays
+ * its real sender's; UTF-8 split at every byte arrives whole; escape sequences shown
+ * escaped; /nick; the listener as a member; a slow member cut and announced; ncat as a
+ * chat client.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as socket from "../../src/index.js";
+import { Child } from "../helpers/child.js";
+import { has, hotline, listening } from "../helpers/hotline.js";
+import { within } from "../helpers/within.js";
+
+/** A chat member: reads lines as they come. */
+class Member {
+  readonly sock: socket.Socket;
+  #text = "";
+  constructor(sock: socket.Socket) {
+    this.sock = sock;
+  }
+
+  static async join(port: string): Promise<Member> {
+    const s = socket.socket();
+    s.settimeout(20);
+    await s.connect(["127.0.0.1", Number(port)]);
+    return new Member(s);
+  }
+
+  /** Reads until a line matches; returns it and forgets what came before it. */
+  async line(pattern: RegExp): Promise<string> {
+    return within(
+      (async () => {
+        for (;;) {
+          const lines = this.#text.split("\n");
+          const at = lines.slice(0, -1).findIndex((l) => pattern.test(l));
+          if (at >= 0) {
+            this.#text = lines.slice(at + 1).join("\n");
+            return lines[at] as string;
+          }
+          const chunk = await this.sock.recv(65536);
+          if (!chunk) throw new Error(`the end of stream before ${pattern}; had: ${this.#text}`);
+          this.#text += chunk.toString("utf8");
+        }
+      })(),
+      15_000,
+      `${pattern}; had: ${this.#text.slice(-300)}`,
+    );
+  }
+
+  /** Sends `bytes` one byte per write, each taken by the kernel before the next. */
+  async trickle(bytes: Buffer): Promise<void> {
+    for (const byte of bytes) {
+      await this.sock.sendall(Buffer.from([byte]));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+async function room(args: string[] = []): Promise<{ listener: Child; port: string }> {
+  const listener = hotline(["--chat", "-v", ...args, "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+  return { listener, port: await listening(listener) };
+}
+
+async function close(listener: Child, ...members: Member[]): Promise<void> {
+  for (const m of members) await m.sock.close();
+  listener.proc.kill("SIGINT");
+  assert.equal((await listener.done()).code, 130);
+}
+
+describe("--chat", () => {
+  test("a forged name is shown as its real sender's line (ncat's chat forgery)", async () => {
+    const { listener, port } = await room();
+    const a = await Member.join(port);
+    const b = await Member.join(port);
+    await a.line(/<user2>/);
+    await a.sock.sendall(Buffer.from("hi\n<user9> I am someone else\n"));
+    assert.equal(await b.line(/hi$/), "<user1> hi");
+    assert.equal(await b.line(/someone else/), "<user1> <user9> I am someone else");
+    await close(listener, a, b);
+  });
+
+  test("a line split over many reads arrives once, whole; UTF-8 split at every byte stays whole", async () => {
+    const { listener, port } = await room();
+    const a = await Member.join(port);
+    const b = await Member.join(port);
+    await a.line(/<user2>/);
+    await a.trickle(Buffer.from("one line, é 洞 📞, sent a byte at a time\n"));
+    assert.equal(await b.line(/one line/), "<user1> one line, é 洞 📞, sent a byte at a time");
+    await close(listener, a, b);
+  });
+
+  test("escape sequences and control characters are shown escaped, never sent on", async () => {
+    const { listener, port } = await room();
+    const a = await Member.join(port);
+    const b = await Member.join(port);
+    await a.line(/<user2>/);
+    await a.sock.sendall(Buffer.from("\x1b[2J\x1b]0;pwned\x07\rred\x9b\n"));
+    const line = await b.line(/pwned/);
+    assert.equal(line, "<user1> \\e[2J\\e]0;pwned^G\\rred\\u009b");
+    for (const raw of ["\x1b", "\x07", "\r"]) assert.ok(!line.includes(raw));
+    await close(listener, a, b);
+  });
+
+  test("/nick renames (announced to all); a taken name is refused to the asker only", async () => {
+    const { listener, port } = await room();
+    const a = await Member.join(port);
+    const b = await Member.join(port);
+    await a.line(/<user2>/);
+    await a.sock.sendall(Buffer.from("/nick alice\n"));
+    assert.equal(await b.line(/known as/), "<announce> <user1> is now known as <alice>.");
+    await b.sock.sendall(Buffer.from("/nick Alice\nhello\n"));
+    assert.match(await b.line(/not renamed/), /'Alice' is taken/);
+    assert.equal(await a.line(/hello/), "<user2> hello");
+    await close(listener, a, b);
+  });
+
+  test("the listener is a member: its stdin speaks as <user0>, its stdout shows the room; names are never reused", async () => {
+    const { listener, port } = await room();
+    const a = await Member.join(port);
+    await a.line(/already connected: the listener as <user0>\./);
+    listener.proc.stdin?.write("welcome\n");
+    assert.equal(await a.line(/welcome/), "<user0> welcome");
+    await a.sock.sendall(Buffer.from("thanks\n"));
+    await listener.line(/^<user1> thanks$/m);
+    await a.sock.close();
+    await listener.line(/^<announce> <user1> is disconnected\.$/m);
+    const b = await Member.join(port);
+    assert.match(await b.line(/is connected as/), /as <user2>\.$/);
+    await close(listener, b);
+  });
+
+  test("a member that stops reading is cut, with the reason on stderr and in the room", async () => {
+    const { listener, port } = await room(["--queue-limit", "256K"]);
+    const frozen = new Child(
+      "python3",
+      [
+        "-u",
+        "-c",
+        `import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1]))); print("connected", flush=True); sys.stdin.read()`,
+        port,
+      ],
+      { lifetimeMs: 60_000 },
+    );
+    await frozen.line(/connected/);
+    const b = await Member.join(port);
+    await b.line(/<user2>/);
+    const stdin = listener.proc.stdin;
+    assert.ok(stdin);
+    const line = `${"x".repeat(1000)}\n`;
+    let cut = false;
+    void listener.line(/cut 127\.0\.0\.1:\d+: 256 KiB queued \(reader too slow\)/, 30_000).then(() => {
+      cut = true;
+    });
+    // Lines until the frozen member is cut; b reads on meanwhile.
+    const reading = b.line(/<announce> <user1> was cut: 256 KiB queued \(reader too slow\)\./);
+    for (let i = 0; i < 200_000 && !cut; i++) {
+      if (!stdin.write(line)) await within(new Promise((r) => stdin.once("drain", r)), 20_000, "stdin drain");
+    }
+    assert.ok(cut, "the frozen member was cut");
+    await reading;
+    frozen.proc.stdin?.end();
+    await frozen.done();
+    await close(listener, b);
+  });
+
+  test("ncat works as a chat client", { skip: has("ncat") ? false : "ncat is not installed" }, async () => {
+    const { listener, port } = await room();
+    const b = await Member.join(port);
+    const ncat = new Child("ncat", ["127.0.0.1", port], { lifetimeMs: 30_000 });
+    await b.line(/is connected as <user2>/);
+    await b.sock.sendall(Buffer.from("hi ncat\n"));
+    await ncat.line(/^<user1> hi ncat$/m);
+    ncat.proc.stdin?.end("hello from ncat\n");
+    assert.equal(await b.line(/from ncat/), "<user2> hello from ncat");
+    assert.equal(await b.line(/disconnected/), "<announce> <user2> is disconnected.");
+    assert.equal((await ncat.done()).code, 0);
+    await close(listener, b);
+  });
+});

@@ -1,0 +1,106 @@
+/** The chat room's rules without sockets: names, /nick, /who, /msg, joins and leaves. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ChatLine } from "../../src/cli/topologies/chat-codec.js";
+import { MAX_NAME, nameProblem } from "../../src/cli/topologies/chat-names.js";
+import { ChatRoom, type Seat } from "../../src/cli/topologies/chat-room.js";
+
+class Ear implements Seat {
+  readonly heard: string[] = [];
+  readonly lines: ChatLine[] = [];
+  constructor(readonly address: string) {}
+  deliver(bytes: Buffer, line: ChatLine): void {
+    this.heard.push(bytes.toString("utf8"));
+    this.lines.push(line);
+  }
+  take(): string[] {
+    return this.heard.splice(0);
+  }
+}
+
+test("names are userN, never reused after a leave", () => {
+  const room = new ChatRoom();
+  const [a, b, c] = [new Ear("10.0.0.1"), new Ear("10.0.0.2"), new Ear("10.0.0.3")];
+  assert.equal(room.join(a), "user1");
+  assert.equal(room.join(b), "user2");
+  room.leave(b);
+  assert.equal(room.join(c), "user3");
+  assert.deepEqual(a.take().slice(-3), [
+    "<announce> 10.0.0.2 is connected as <user2>.\n",
+    "<announce> <user2> is disconnected.\n",
+    "<announce> 10.0.0.3 is connected as <user3>.\n",
+  ]);
+  assert.deepEqual(c.take(), [
+    "<announce> 10.0.0.3 is connected as <user3>.\n",
+    "<announce> already connected: 10.0.0.1 as <user1>.\n",
+  ]);
+});
+
+test("a line goes to everyone else, never back; /msg to one, shown as private", () => {
+  const room = new ChatRoom();
+  const [me, a, b] = [new Ear("the listener"), new Ear("a"), new Ear("b")];
+  room.join(me, true);
+  room.join(a);
+  room.join(b);
+  for (const ear of [me, a, b]) ear.take();
+  room.said(a, "hello");
+  assert.deepEqual(me.take(), ["<user1> hello\n"]);
+  assert.deepEqual(b.take(), ["<user1> hello\n"]);
+  assert.deepEqual(a.take(), []);
+  room.said(a, "/msg user0 just you");
+  assert.deepEqual(me.take(), ["*user1* just you\n"]);
+  assert.equal(me.lines.at(-1)?.kind, "private");
+  assert.deepEqual(b.take(), []);
+  room.said(a, "/msg nobody hi");
+  assert.match(a.take()[0] ?? "", /nobody here is <nobody>; not sent/);
+  room.said(a, "//nick is a word");
+  assert.deepEqual(b.take(), ["<user1> /nick is a word\n"]);
+  room.said(a, "/frobnicate");
+  assert.match(a.take()[0] ?? "", /unknown command \/frobnicate/);
+  assert.deepEqual(b.take(), []);
+  room.said(b, "/who");
+  assert.deepEqual(b.take(), ["<announce> here: <user0> the listener, <user1> a, <user2> b.\n"]);
+});
+
+test("/nick: unique (any case), printable, bounded, not a name the room hands out; refusals go to the asker only", () => {
+  const room = new ChatRoom();
+  const [a, b] = [new Ear("a"), new Ear("b")];
+  room.join(a);
+  room.join(b);
+  a.take();
+  b.take();
+  room.said(a, "/nick alice");
+  assert.deepEqual(b.take(), ["<announce> <user1> is now known as <alice>.\n"]);
+  assert.deepEqual(a.take(), ["<announce> <user1> is now known as <alice>.\n"]);
+  for (const [name, why] of [
+    ["ALICE", /is taken/],
+    ["user7", /kept for the room/],
+    ["announce", /kept for the room/],
+    ["x".repeat(MAX_NAME + 1), /at most 24/],
+    ["bob\\e[31m", /letters, digits/],
+    ["<bob>", /letters, digits/],
+    ["", /a name is needed/],
+  ] as const) {
+    room.said(b, `/nick ${name}`);
+    const heard = b.take();
+    assert.equal(heard.length, 1, name);
+    assert.match(heard[0] ?? "", why);
+    assert.match(heard[0] ?? "", /^<announce> not renamed/);
+    assert.deepEqual(a.take(), [], `nobody else hears the refusal of ${name}`);
+  }
+  room.said(b, "/nick Łukasz_2");
+  assert.equal(room.nameOf(b), "Łukasz_2");
+  room.leave(a, "32 MiB queued (reader too slow)");
+  assert.deepEqual(b.take().slice(-1), ["<announce> <alice> was cut: 32 MiB queued (reader too slow).\n"]);
+});
+
+test("nameProblem accepts plain names", () => {
+  assert.equal(
+    nameProblem("bob", () => false),
+    null,
+  );
+  assert.equal(
+    nameProblem("x".repeat(MAX_NAME), () => false),
+    null,
+  );
+});

@@ -1,0 +1,102 @@
+/**
+ * A broker caller's queue on its own, with a send function the test completes by hand: order
+ * kept while small chunks are joined, the hard limit at once, the soft limit after its time
+ * (and not when the queue falls back under it), the pacing callback, drained().
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SEND_CHUNK, SendQueue } from "../../src/cli/topologies/send-queue.js";
+import { eventually, within } from "../helpers/within.js";
+
+/** A send that waits for the test to let each write finish. */
+function hand(): { sent: Buffer[]; finish: () => void; send: (chunk: Buffer) => Promise<void> } {
+  const sent: Buffer[] = [];
+  const waiting: (() => void)[] = [];
+  return {
+    sent,
+    finish: () => waiting.shift()?.(),
+    send: (chunk) => {
+      sent.push(Buffer.from(chunk));
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test("small chunks are joined up to SEND_CHUNK, in order, and nothing is lost", async () => {
+  const h = hand();
+  const q = new SendQueue(h.send, { hard: 10 * SEND_CHUNK, soft: null, softMs: 0 }, () => assert.fail("cut"));
+  const parts = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${i};`.padEnd(64, "."))); // 192,000 bytes
+  for (const part of parts) q.push(part);
+  assert.equal(q.queued, 192_000);
+  while (q.queued > 0) {
+    h.finish();
+    await tick();
+  }
+  assert.equal(Buffer.concat(h.sent).toString(), Buffer.concat(parts).toString());
+  assert.ok(h.sent.every((w) => w.length <= SEND_CHUNK));
+  assert.ok(h.sent.length <= 5, `${h.sent.length} writes for 3000 messages`);
+  await within(q.drained(), 1000, "drained");
+});
+
+test("over the hard limit: cut at once, with the reason, and nothing more is taken", () => {
+  const h = hand();
+  const cuts: string[] = [];
+  const q = new SendQueue(h.send, { hard: 1024, soft: null, softMs: 0 }, (why) => cuts.push(why));
+  assert.equal(q.push(Buffer.alloc(1000)), true);
+  assert.equal(q.push(Buffer.alloc(100)), false);
+  assert.deepEqual(cuts, ["1 KiB queued (reader too slow)"]);
+  assert.equal(q.closed, true);
+  assert.equal(q.push(Buffer.alloc(1)), false);
+  assert.equal(cuts.length, 1);
+});
+
+test("over the soft limit for its time: cut then, with the reason", async () => {
+  const h = hand();
+  const cuts: string[] = [];
+  const q = new SendQueue(h.send, { hard: 1 << 20, soft: 1000, softMs: 50 }, (why) => cuts.push(why));
+  const over = performance.now();
+  q.push(Buffer.alloc(800)); // taken by the first write, still counted until it finishes
+  q.push(Buffer.alloc(800)); // 1600 queued: over the soft limit
+  await eventually(() => (cuts.length > 0 ? true : undefined), 2000, "the soft cut");
+  // Node's timers keep whole milliseconds, and may fire a little before performance.now() says.
+  assert.ok(performance.now() - over >= 40, "not before its time");
+  assert.deepEqual(cuts, ["over 1000 bytes queued for 50 ms (reader too slow)"]);
+});
+
+test("back under the soft limit: its clock stops (a queue that dips under it is not cut)", async () => {
+  const h = hand();
+  const cuts: string[] = [];
+  const q = new SendQueue(h.send, { hard: 1 << 20, soft: 1000, softMs: 30_000 }, (why) => cuts.push(why));
+  q.push(Buffer.alloc(800));
+  q.push(Buffer.alloc(800)); // over: the 30 s clock runs
+  h.finish(); // 800 queued: under again, the clock is stopped
+  await tick();
+  h.finish();
+  await tick();
+  await within(q.drained(), 1000, "drained");
+  assert.deepEqual(cuts, []);
+  assert.equal(q.softClockRunning, false);
+});
+
+test("onBelow wakes the pacer when the queue falls under the mark; close() settles drained()", async () => {
+  const h = hand();
+  let woken = 0;
+  const q = new SendQueue(h.send, { hard: 1 << 20, soft: null, softMs: 0 }, () => {});
+  q.onBelow(100, () => {
+    woken += 1;
+  });
+  q.push(Buffer.alloc(150));
+  q.push(Buffer.alloc(SEND_CHUNK)); // not joined to the first: over SEND_CHUNK together
+  h.finish();
+  await tick();
+  assert.equal(woken, 0, `${q.queued} queued is still over the mark`);
+  h.finish();
+  await tick();
+  assert.equal(woken, 1);
+  q.push(Buffer.alloc(10));
+  const drained = q.drained();
+  q.close();
+  await within(drained, 1000, "drained after close");
+});
