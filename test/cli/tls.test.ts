@@ -234,6 +234,25 @@ describe("TLS through a proxy", () => {
   });
 });
 
+describe("TLS with the other topologies", () => {
+  test("a chat room over TLS: each caller verifies the listener, lines carry their sender's name", async () => {
+    const pki = testPki();
+    const cert = ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath];
+    const room = hotline(["-l", "127.0.0.1", "0", "--chat", ...cert], { lifetimeMs: 20_000 });
+    const port = await listening(room);
+    const dial = ["--ssl-trustfile", pki.ca.certPath, "localhost", port];
+    const a = hotline(dial, { lifetimeMs: 20_000 });
+    await room.line(/is connected as <user1>/);
+    const b = hotline(dial, { lifetimeMs: 20_000 });
+    await a.line(/is connected as <user2>/);
+    a.proc.stdin?.write("hello over TLS\n");
+    await b.line(/<user1> hello over TLS/);
+    await room.line(/<user1> hello over TLS/);
+    for (const child of [a, b, room]) child.kill();
+    await Promise.all([a.done(), b.done(), room.done()]);
+  });
+});
+
 describe("TLS: the listener is never blocked", () => {
   test("a silent caller and a plaintext caller do not stop a TLS caller being served (-k)", async () => {
     const pki = testPki();
