@@ -49,6 +49,16 @@ export interface Options {
   /** The transfer meter on stderr: auto shows it when stderr is a terminal and stdout is not. */
   progress: "auto" | "on" | "off";
   debug: boolean;
+  /**
+   * -e PROGRAM ARGS (split on white space, no shell) or -c COMMAND (through /bin/sh -c):
+   * each call's local end is a child process instead of stdin and stdout.
+   */
+  exec: { shell: boolean; command: string } | null;
+  /** --allow/--deny host specs (each value split on commas later) and --allowfile/--denyfile files. */
+  allow: string[];
+  deny: string[];
+  allowFiles: string[];
+  denyFiles: string[];
   /** Which grammar the command line used: the seed's subcommands or ncat's. */
   grammar: "seed" | "ncat";
   /**
@@ -95,6 +105,11 @@ export function defaults(): Options {
     mode: "auto",
     progress: "auto",
     debug: false,
+    exec: null,
+    allow: [],
+    deny: [],
+    allowFiles: [],
+    denyFiles: [],
     grammar: "ncat",
     didYouMean: null,
   };

@@ -300,6 +300,68 @@ export const OPTIONS: readonly OptionRow[] = [
     },
   },
   {
+    long: "exec",
+    short: "e",
+    value: "PROGRAM",
+    verbs: CALLS,
+    help: 'each call talks to a new PROGRAM ("prog arg ...", split on spaces, no shell)',
+    set: (o, v, n) => {
+      o.exec = execValue(o, v, n, false);
+    },
+    misfit: (o) => execMisfit(o),
+  },
+  {
+    long: "sh-exec",
+    short: "c",
+    value: "COMMAND",
+    verbs: CALLS,
+    help: "each call talks to a new /bin/sh -c COMMAND",
+    set: (o, v, n) => {
+      o.exec = execValue(o, v, n, true);
+    },
+    misfit: (o) => execMisfit(o),
+  },
+  {
+    long: "allow",
+    value: "HOSTS",
+    verbs: ["listen"],
+    help: "let only these callers in: addresses, 10.0.0.0/8, 192.168.0-3.*, names; comma-separated",
+    set: (o, v, n) => {
+      o.allow.push(hostList(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "allowfile",
+    value: "FILE",
+    verbs: ["listen"],
+    help: "as --allow, from FILE (one or more per line, # comments)",
+    set: (o, v, n) => {
+      o.allowFiles.push(path(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "deny",
+    value: "HOSTS",
+    verbs: ["listen"],
+    help: "shut these callers out (deny wins over --allow)",
+    set: (o, v, n) => {
+      o.deny.push(hostList(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "denyfile",
+    value: "FILE",
+    verbs: ["listen"],
+    help: "as --deny, from FILE",
+    set: (o, v, n) => {
+      o.denyFiles.push(path(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
     long: "verbose",
     short: "v",
     verbs: ALL,
@@ -340,10 +402,6 @@ export const OPTIONS: readonly OptionRow[] = [
 export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
   "broker",
   "chat",
-  "allow",
-  "allowfile",
-  "deny",
-  "denyfile",
   "ssl",
   "ssl-cert",
   "ssl-key",
@@ -356,8 +414,6 @@ export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
   "proxy-type",
   "proxy-auth",
   "proxy-dns",
-  "exec",
-  "sh-exec",
   "lua-exec",
   "telnet",
   "sctp",
@@ -366,13 +422,34 @@ export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
 ]);
 
 export const NOT_OFFERED_SHORT: Readonly<Record<string, string>> = {
-  c: "sh-exec",
-  e: "exec",
   t: "telnet",
   d: "delay",
   g: "-g",
   G: "-G",
 };
+
+/** -e or -c's value: one of them, once, and not empty. */
+function execValue(o: Options, value: string, name: string, shell: boolean): Options["exec"] {
+  if (o.exec !== null) throw new UsageError("give one of -e and -c, once");
+  if (value.trim() === "") throw new UsageError(`${name} needs a program to run`);
+  return { shell, command: value };
+}
+
+function execMisfit(o: Options): string | null {
+  if (o.mode === "talk") return "--talk does not apply with -e or -c: the program is the local end";
+  if (o.progress === "on") return "--progress does not apply with -e or -c: nothing is written to stdout";
+  return null;
+}
+
+/** --allow/--deny's value: at least one host once split on commas (ncat skips empty pieces). */
+function hostList(value: string, name: string): string {
+  if (value.split(",").every((piece) => piece === "")) throw new UsageError(`${name} needs a host`);
+  return value;
+}
+
+function accessMisfit(o: Options): string | null {
+  return o.unix !== null ? "--allow and --deny do not apply to Unix sockets (-U): a Unix caller has no address" : null;
+}
 
 /** How help and errors name a row: "-l, --listen", "-q", "--talk". */
 export function names(row: OptionRow): string {

@@ -3,10 +3,11 @@
  * the readiness line), and hands out each caller as a Line. A stream listener accepts;
  * a UDP listener makes a Line of each new sender (udp-listener.ts).
  */
-import type { Socket } from "../../index.js";
+import type { Address, Socket } from "../../index.js";
 import { Failure } from "../io.js";
 import type { Options } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
+import type { AccessList } from "./access-list.js";
 import { bindListener } from "./dial.js";
 import { describe, type Line, streamLine } from "./line.js";
 import { UdpListener } from "./udp-listener.js";
@@ -20,27 +21,51 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(o: Options, report: Reporter): Promise<Listener> {
+/**
+ * Binds and listens. With an access list (--allow, --deny), a caller it does not admit
+ * never becomes a Line: it is reset the moment it is accepted, before any byte, TLS
+ * handshake or child process, and next() waits for the following caller; a UDP sender it
+ * does not admit has its datagrams dropped.
+ */
+export async function listen(o: Options, report: Reporter, access: AccessList | null = null): Promise<Listener> {
   const { sock, where } = await bindListener(o, report);
   debug("listening on %s", where);
+  const denied = (peer: string): void => report.info(`denied ${peer}`);
   // Without -k a UDP listener hears only its first sender, as ncat does.
-  return o.udp ? new UdpListener(sock, where, !o.keepOpen) : streamListener(sock, where);
+  return o.udp
+    ? new UdpListener(sock, where, !o.keepOpen, access, denied)
+    : streamListener(sock, where, access, denied);
 }
 
-function streamListener(sock: Socket, where: string): Listener {
+function streamListener(
+  sock: Socket,
+  where: string,
+  access: AccessList | null,
+  denied: (peer: string) => void,
+): Listener {
   let closed = false;
   return {
     where,
     next: async () => {
-      if (closed) return null;
-      try {
-        const [conn, addr] = await sock.accept();
+      for (;;) {
+        if (closed) return null;
+        let conn: Socket;
+        let addr: Address;
+        try {
+          [conn, addr] = await sock.accept();
+        } catch (err) {
+          if (closed) return null;
+          throw new Failure(`accept: ${reason(err)}`);
+        }
         const peer = describe(addr);
+        if (access !== null && !access.admits(addr)) {
+          debug("denied %s", peer);
+          denied(peer);
+          streamLine(conn, peer, false).reset();
+          continue;
+        }
         debug("accepted %s", peer);
         return streamLine(conn, peer, false);
-      } catch (err) {
-        if (closed) return null;
-        throw new Failure(`accept: ${reason(err)}`);
       }
     },
     close: () => {

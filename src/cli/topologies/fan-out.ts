@@ -22,6 +22,7 @@ import type { Listener } from "../reach/listen.js";
 import { debug, reason } from "../report.js";
 import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
+import { runChild } from "./one-call.js";
 
 /** How long callers have to hang up after an interrupt before they are reset. */
 export const DRAIN_MS = 2000;
@@ -43,6 +44,16 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
       return;
     }
     report.info(`call from ${line.peer} (${active} on the line)`);
+    if (ctx.program) {
+      // One child per caller; stdin is not read.
+      try {
+        await runChild(call, ctx, stop.signal, `${line.peer}: `);
+      } catch (err) {
+        if (err instanceof Failure && err.local) failed(err);
+        else report.info(`${line.peer}: ${err instanceof Failure ? err.message : reason(err)}`);
+      }
+      return;
+    }
     const share = input.join();
     try {
       const code = await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);
@@ -107,6 +118,9 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
     await Promise.allSettled(running);
     throw outcome;
   }
+  // Children (-e, -c) are ended at once: their input is the caller, not stdin, so there
+  // is nothing to drain.
+  if (ctx.program) stop.abort();
   if (!conversation && running.size > 0) {
     debug("draining %d calls for at most %d ms", running.size, DRAIN_MS);
     input.end();
