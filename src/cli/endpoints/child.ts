@@ -186,6 +186,8 @@ export interface ChildExit {
   code: number;
   /** "exited with 3", "was killed by SIGTERM". */
   how: string;
+  /** It never ran: spawning failed (the program went away since hotline started). */
+  unstarted?: boolean;
 }
 
 /** A running child as a call's local end. */
@@ -212,7 +214,7 @@ export class ChildEnd implements LocalEnd {
     child.stdin?.on("error", () => {}); // EPIPE when the child stopped reading: write() reports it
     child.on("error", (err) => {
       // Spawning failed (the file went away since it was found): no exit event follows.
-      this.#ended({ code: 127, how: `could not be started: ${reason(err)}` });
+      this.#ended({ code: 127, how: `could not be started: ${reason(err)}`, unstarted: true });
     });
     child.on("exit", (code, signal) => {
       const number = signal === null ? 0 : (osConstants.signals[signal] ?? 0);
@@ -267,9 +269,9 @@ export class ChildEnd implements LocalEnd {
     if (this.#exited === null && gently) await settledWithin(this.#exit.promise, EXIT_GRACE_MS);
     if (this.#exited === null) debug("ending child %d (SIGTERM)", child.pid);
     // The child, or what it left behind in its group, is asked to go, then made to.
-    if (signalGroup(child, "SIGTERM")) {
-      await settledWithin(this.#exit.promise, KILL_GRACE_MS);
-      if (!(await groupGoneWithin(child, KILL_GRACE_MS))) signalGroup(child, "SIGKILL");
+    if (signalGroup(child, "SIGTERM") && !(await groupGoneWithin(child, KILL_GRACE_MS))) {
+      debug("child %d's group outlived SIGTERM: SIGKILL", child.pid);
+      signalGroup(child, "SIGKILL");
     }
     const how = await this.#exit.promise;
     running.delete(child);
@@ -397,7 +399,9 @@ export async function childCall(
     code = await pump(call, local, o, report, stop);
   } finally {
     const how = await local.end(code === 0);
-    report.info(`${label}'${program.name}' ${how.how}`);
+    // A program that could not start is worth a line without -v: every call would fail so.
+    if (how.unstarted) report.say(`${label}'${program.name}' ${how.how}`);
+    else report.info(`${label}'${program.name}' ${how.how}`);
     if (code === 0) code = how.code;
   }
   return code;
