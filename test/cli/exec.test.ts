@@ -4,7 +4,7 @@
  * code saying how the child ended, and no child (nor what it started) left behind.
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { splitCommand } from "../../src/cli/endpoints/child.js";
@@ -187,6 +187,23 @@ describe("-e and -c when listening", () => {
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
     assert.ok(!alive(pb));
+  });
+
+  test("-k --max-conns 1: a second caller is refused and starts no child", async () => {
+    const dir = tempDir();
+    const marker = join(dir, "children");
+    const listener = hotline(["-lk", "-m", "1", "127.0.0.1", "0", "-c", `echo x >> '${marker}'; echo $$; exec cat`]);
+    const port = await listening(listener);
+    const a = await dial(port);
+    watch(Number((await a.recv(100))?.toString().trim()));
+    const b = await dial(port);
+    await assert.rejects(b.recv(10), socket.ConnectionResetError);
+    await listener.line(/--max-conns 1 reached/);
+    await b.close();
+    assert.equal(readFileSync(marker, "utf8"), "x\n", "one child only");
+    await a.close();
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
   });
 
   test("-C applies to what the child writes", async () => {

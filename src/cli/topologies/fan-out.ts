@@ -24,6 +24,9 @@ import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
 import { runChild } from "./one-call.js";
 
+/** -k with -e or -c, without --max-conns: children at once (ncat's default for every -k). */
+export const EXEC_MAX_CONNS = 100;
+
 /** How long callers have to hang up after an interrupt before they are reset. */
 export const DRAIN_MS = 2000;
 
@@ -33,6 +36,8 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   const { promise: fatal, resolve: failed } = deferred<Failure>();
   const running = new Set<Promise<void>>();
   let active = 0;
+  // Each caller of -e/-c costs a process: at most EXEC_MAX_CONNS at once unless -m says.
+  const maxConns = o.maxConns ?? (ctx.program ? EXEC_MAX_CONNS : null);
   const input = new Broadcast(io.input);
   const conversation = ctx.talk ? new Talk(io, true, o.quitAfterEof) : null;
   if (conversation) report.divert = (message) => conversation.notice(message);
@@ -67,13 +72,13 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   };
 
   const refuse = async (line: Line): Promise<void> => {
-    const busy = `refused ${line.peer}: --max-conns ${o.maxConns} reached`;
+    const busy = `refused ${line.peer}: --max-conns ${maxConns} reached`;
     debug(busy);
     if (conversation) {
       conversation.notice(busy);
       // A person is calling: say why, rather than a bare reset.
       await line
-        .send(Buffer.from(`hotline: the line is busy (--max-conns ${o.maxConns}); try again later\n`))
+        .send(Buffer.from(`hotline: the line is busy (--max-conns ${maxConns}); try again later\n`))
         .catch(() => {});
       await line.close();
     } else {
@@ -92,7 +97,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
         return;
       }
       if (line === null) return;
-      if (o.maxConns !== null && active >= o.maxConns) {
+      if (maxConns !== null && active >= maxConns) {
         await refuse(line);
         continue;
       }
