@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { splitCommand } from "../../src/cli/endpoints/child.js";
 import * as socket from "../../src/index.js";
+import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
-import { hotline, listening } from "../helpers/hotline.js";
+import { has, hotline, listening } from "../helpers/hotline.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
 
@@ -96,6 +97,17 @@ describe("-e and -c when listening", () => {
     c.shutdown(socket.SHUT_WR);
     assert.equal((await readAll(c)).toString(), "apple\nfig\npear\n");
     await c.close();
+    assert.equal((await listener.done()).code, 0);
+  });
+
+  test("ncat as the caller: -e sort answers after ncat's end of input", {
+    skip: !has("ncat") && "ncat is not installed",
+  }, async () => {
+    const listener = hotline(["-l", "127.0.0.1", "0", "-e", "sort"]);
+    const port = await listening(listener);
+    const caller = new Child("ncat", ["127.0.0.1", port], { stdin: "zebra\nant\nmoose\n" });
+    const r = await caller.done();
+    assert.equal(r.stdout.toString(), "ant\nmoose\nzebra\n");
     assert.equal((await listener.done()).code, 0);
   });
 
