@@ -63,7 +63,7 @@ export function splitCommand(text: string): string[] {
   let word: string | null = null;
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
-    if (/\s/.test(c) && c !== "\u00a0") {
+    if (" \t\n\v\f\r".includes(c)) {
       if (word !== null) words.push(word);
       word = null;
       continue;
