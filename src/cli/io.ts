@@ -26,6 +26,8 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean; columns?: number };
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM. */
   interrupt: AbortSignal;
+  /** The environment a child process (-e, -c) starts from. */
+  env: NodeJS.ProcessEnv;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { isatty } from "node:tty";
+import { endChildrenNow } from "./endpoints/child.js";
 import { type Input, type Io, openInput, openOutput, watchOutput } from "./io.js";
 import { USAGE_HINT } from "./options/help.js";
 import { parseArgs, UsageError } from "./options/parse.js";
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
     endOutput,
     stderr: process.stderr,
     interrupt: interrupt.signal,
+    env: process.env,
   };
   try {
     const code = await run(options, io, version);
@@ -143,6 +145,10 @@ function leaveIfOutputStalls(code: number): void {
   }, STALLED_OUTPUT_MS);
   timer.unref();
 }
+
+// However the process ends (a second signal, the backstop, a crash), no child of -e or
+// -c is left running.
+process.on("exit", endChildrenNow);
 
 main().then(
   (code) => {

@@ -13,10 +13,12 @@
 import { SessionLog } from "./call/session-log.js";
 import { lookup } from "./commands/lookup.js";
 import { probe } from "./commands/probe.js";
+import { findProgram } from "./endpoints/child.js";
 import { Failure, type Io, write } from "./io.js";
 import { helpText } from "./options/help.js";
 import type { Options } from "./options/options.js";
 import { isProxyServer } from "./options/proxy-rows.js";
+import { loadAccessList } from "./reach/access-list.js";
 import { dial } from "./reach/dial.js";
 import { listen } from "./reach/listen.js";
 import { debug, Reporter } from "./report.js";
@@ -46,18 +48,22 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
         break;
     }
     log = new SessionLog(o.output, o.hexDump, o.appendOutput);
-    // A UDP listener has no conversation per caller, and --send-only/--recv-only are for
-    // scripts: those always run in pipe mode.
+    // Checked before listening or dialling: a program that cannot run, a bad access list.
+    const program = o.exec ? findProgram(o.exec, io.env) : null;
+    const access = o.command === "listen" ? await loadAccessList(o) : null;
+    // A UDP listener has no conversation per caller, --send-only/--recv-only are for
+    // scripts, and a program is no person: those always run in pipe mode.
     const talk =
+      program === null &&
       !(o.udp && o.command === "listen") &&
       !o.sendOnly &&
       !o.recvOnly &&
       (o.mode === "talk" || (o.mode === "auto" && io.stdinIsTTY && io.stdout.isTTY === true));
-    const ctx: Context = { o, io, log, report, talk };
+    const ctx: Context = { o, io, log, report, talk, program };
     debug("%s, %s mode", o.command, talk ? "talk" : "pipe");
     if (o.command === "connect") return await oneCall(await dial(o, report), ctx, "connected to");
-    if (isProxyServer(o)) return await httpProxy(o, io, report);
-    const listener = await listen(o, report);
+    if (isProxyServer(o)) return await httpProxy(o, io, report, access);
+    const listener = await listen(o, report, access);
     report.say(`listening on ${listener.where}`);
     // An interrupt stops answering, whatever the topology: a waiting next() gives null.
     const stopAnswering = (): void => {

@@ -58,7 +58,7 @@ describe("help and version", () => {
       ["tls", "--ssl-pin sha256:HEX"],
       ["proxy", "--proxy-dns"],
     ] as const) {
-      assert.match(main, new RegExp(`^  ${topic} `, "m"), `the main help names ${topic}`);
+      assert.match(main, new RegExp(`^  ${topic} +`, "m"), `the main help names ${topic}`);
       assert.ok(!main.includes(option), `${option} is in its topic, not the main help`);
       const one = await runToEnd(["help", topic]);
       assert.equal(one.code, 0);

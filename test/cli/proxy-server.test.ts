@@ -370,6 +370,30 @@ describe("many callers", () => {
     }
   });
 
+  test("--deny: a denied caller is reset before its request is read; an allowed one is served", async () => {
+    const { server, port } = await proxy(["-v", "--deny", "127.0.0.2"]);
+    try {
+      const denied = await new Promise<string>((resolve) => {
+        const sock = connect({ port, host: "127.0.0.1", localAddress: "127.0.0.2" });
+        const got: Buffer[] = [];
+        sock.on("data", (d) => got.push(d));
+        sock.on("error", () => resolve(`reset after ${Buffer.concat(got).length} bytes`));
+        sock.on("close", () => resolve(`closed after ${Buffer.concat(got).length} bytes`));
+        sock.write("CONNECT 127.0.0.1:9 HTTP/1.0\r\n\r\n");
+      });
+      assert.match(denied, / after 0 bytes$/, "no status line for a denied caller");
+      await server.line(/denied 127\.0\.0\.2:\d+/);
+      const allowed = await raw(port, ["CONNECT 127.0.0.1:9 HTTP/1.0\r\n\r\n"]);
+      assert.match(
+        statusOf(allowed),
+        /^HTTP\/1\.[01] 5\d\d /,
+        "the allowed caller got an answer (504: nothing on port 9)",
+      );
+    } finally {
+      server.kill();
+    }
+  });
+
   test("an interrupt ends the proxy (130) and the tunnels open through it", async () => {
     const { server, port } = await proxy();
     const peer = await fixture("peer.py", ["server", "4", "127.0.0.1:0", "halfclose"]);

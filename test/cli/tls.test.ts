@@ -251,6 +251,44 @@ describe("TLS with the other topologies", () => {
     for (const child of [a, b, room]) child.kill();
     await Promise.all([a.done(), b.done(), room.done()]);
   });
+
+  test("-e cat over TLS: the child answers through the secure line, byte for byte", async () => {
+    const pki = testPki();
+    const data = random(2 * 1024 * 1024);
+    const server = hotline(
+      ["-l", "127.0.0.1", "0", "--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath, "-e", "cat"],
+      { lifetimeMs: 30_000 },
+    );
+    const port = await listening(server);
+    const client = hotline(["--ssl-trustfile", pki.ca.certPath, "localhost", port], {
+      stdin: data,
+      lifetimeMs: 30_000,
+    });
+    const [c, srv] = await Promise.all([client.done(30_000), server.done(30_000)]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(srv.code, 0, srv.stderr);
+    assert.equal(sha256(c.stdout), sha256(data));
+  });
+
+  test("a denied caller gets no TLS handshake: not one byte of a ServerHello", async () => {
+    const server = tlsListener(["-k", "-v", "--deny", "127.0.0.1"]);
+    const port = Number(await listening(server));
+    const caller = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+    await caller.connect(["127.0.0.1", port]);
+    // A real ClientHello would do; any bytes show that nothing answers them.
+    await caller.sendall(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 0, 0, 1, 0]));
+    caller.settimeout(5);
+    const got = await caller.recv(4096).catch((err: unknown) => {
+      if (err instanceof socket.ConnectionResetError) return null;
+      throw err;
+    });
+    assert.equal(got, null, "reset or closed, with nothing sent");
+    await server.line(/denied 127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(server.stderr, /TLS handshake/);
+    await caller.close();
+    server.kill();
+    await server.done();
+  });
 });
 
 describe("TLS: the listener is never blocked", () => {

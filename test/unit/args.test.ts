@@ -74,7 +74,7 @@ test("every bad input is a UsageError naming what is wrong", () => {
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["-Q"], /unknown option '-Q'/],
     [["--sctp", "-l", "9000"], /--sctp is not offered/],
-    [["-e", "/bin/sh", "-l", "9000"], /-e \(--exec\) is not offered/],
+    [["-t", "-l", "9000"], /-t \(--telnet\) is not offered/],
     [["-4", "-6", "host"], /cannot be combined/],
     [["--send-only", "--recv-only", "h", "1"], /cannot be combined/],
     [["-w"], /needs a value/],

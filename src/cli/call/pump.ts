@@ -43,6 +43,11 @@ export interface LocalEnd {
    * pipe or file is sent to its end first.
    */
   endsWithPeer: boolean;
+  /**
+   * Resolves when the local end is gone for good (a child process exited and what it
+   * wrote was read): the call then ends, once the input is sent. Absent for stdin.
+   */
+  finished?: Promise<void>;
 }
 
 /** Runs `call` with `local` to its end; resolves to the exit code, or throws a Failure. */
@@ -63,6 +68,7 @@ export async function pump(
   const done = (code: number): void => finish({ code, failure: null });
   let inputDone = false;
   let peerDone = false;
+  let localGone = false;
   const quit: { cancel: (() => void) | null } = { cancel: null };
 
   const receive = async (): Promise<void> => {
@@ -71,7 +77,7 @@ export async function pump(
     } catch (err) {
       if (!(err instanceof OutputClosed)) throw err;
       // stdout was closed early (| head): stop reading from the peer, quietly.
-      report.info("stdout was closed; no longer reading from the peer");
+      report.info(err.message || "stdout was closed; no longer reading from the peer");
     }
     if (over) return; // given up: the line was reset under the reader
     peerDone = true;
@@ -89,7 +95,7 @@ export async function pump(
     inputDone = true;
     call.endOfInput();
     report.info("end of input", 2);
-    if (o.sendOnly || peerDone) done(0);
+    if (o.sendOnly || peerDone || localGone) done(0);
     else if (o.quitAfterEof !== null) quit.cancel = later(o.quitAfterEof, () => done(0));
     else if (call.line.datagram && call.line.dialled) done(0);
   };
@@ -97,6 +103,10 @@ export async function pump(
   receive().catch((error: unknown) => finish({ error }));
   send().catch((error: unknown) => finish({ error }));
   call.abandoned.then(finish);
+  local.finished?.then(() => {
+    localGone = true;
+    if (inputDone || o.recvOnly) done(0);
+  });
   const onStop = (): void => done(130);
   stop?.addEventListener("abort", onStop, { once: true });
   if (stop?.aborted) onStop();

@@ -37,7 +37,7 @@ ${optionLines(OPTIONS.filter((row) => row.group === undefined))}
 
 More options, by topic (hotline help TOPIC):
 ${Object.entries(TOPICS)
-  .map(([topic, what]) => `  ${topic.padEnd(8)}${what}`)
+  .map(([topic, what]) => `  ${topic.padEnd(12)}${what}`)
   .join("\n")}
 
 Exit status: 0 done, 1 network or runtime failure, 2 usage error, 130 interrupted
@@ -79,6 +79,12 @@ docs/cli.md has the details, and the open-relay risk of a proxy server.`,
   conference: `Conferences: hotline --broker PORT relays what each caller sends to every other;
 hotline --chat PORT is a chat room on lines (/nick, /who, /msg), the listener a member.
 Each caller has a bounded queue: one slow reader is cut, never stalls the others.`,
+  exec: `Exec: hotline -l PORT -e "PROG ARGS" (no shell) or -c "COMMAND" (/bin/sh -c) makes a
+program the end of each call: the caller talks to its stdin and stdout; it gets NCAT_*
+variables, and is ended with the call. Works dialling too.`,
+  access: `Access lists: only callers that --allow names get in, and none that --deny names
+(deny wins). HOSTS: addresses, CIDR (10.0.0.0/8), ranges (192.168.0-3.*), names, comma
+separated; the files hold one or more per line, # comments.`,
 };
 
 export function helpText(topic: Verb | HelpTopic | null): string {

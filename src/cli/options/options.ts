@@ -7,11 +7,13 @@ export type Verb = "listen" | "connect" | "probe" | "lookup";
 export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
 
 /** Options of one subject, listed by `hotline help TOPIC` rather than in the main help. */
-export type HelpTopic = "tls" | "proxy" | "conference";
+export type HelpTopic = "tls" | "proxy" | "conference" | "exec" | "access";
 export const TOPICS: Readonly<Record<HelpTopic, string>> = {
   tls: "secure lines: --ssl, --ssl-pin, --ssl-cert, --insecure, ...",
   proxy: "dialling through a proxy, and the HTTP proxy server: --proxy, --proxy-type, ...",
   conference: "many callers together: --broker, --chat, --queue-limit, ...",
+  exec: "a program at the end of each call: -e, -c",
+  access: "who may call: --allow, --deny, --allowfile, --denyfile",
 };
 
 export interface Options {
@@ -66,6 +68,16 @@ export interface Options {
   /** The transfer meter on stderr: auto shows it when stderr is a terminal and stdout is not. */
   progress: "auto" | "on" | "off";
   debug: boolean;
+  /**
+   * -e PROGRAM ARGS (split on white space, no shell) or -c COMMAND (through /bin/sh -c):
+   * each call's local end is a child process instead of stdin and stdout.
+   */
+  exec: { shell: boolean; command: string } | null;
+  /** --allow/--deny host specs (each value split on commas later) and --allowfile/--denyfile files. */
+  allow: string[];
+  deny: string[];
+  allowFiles: string[];
+  denyFiles: string[];
   /** Which grammar the command line used: the seed's subcommands or ncat's. */
   grammar: "seed" | "ncat";
   /**
@@ -169,6 +181,11 @@ export function defaults(): Options {
     mode: "auto",
     progress: "auto",
     debug: false,
+    exec: null,
+    allow: [],
+    deny: [],
+    allowFiles: [],
+    denyFiles: [],
     grammar: "ncat",
     didYouMean: null,
     tls: null,

@@ -58,8 +58,7 @@ function impliesListen(o: Options, name: string): void {
 function brokerMisfit(o: Options, name: string): string | null {
   if (o.udp) return `${name} does not apply to UDP (-u): UDP has no connections to relay between (ncat refuses it too)`;
   if (o.unix !== null) return `${name} does not apply to Unix sockets (-U), as in ncat`;
-  // -e/-c arrive on branch exec-acl as Options.exec; read loosely until both are merged.
-  if (((o as { exec?: unknown }).exec ?? null) !== null) return `${name} and -e/-c cannot be combined, as in ncat`;
+  if (o.exec !== null) return `${name} and -e/-c cannot be combined, as in ncat`;
   if (o.serial) return `${name} and --serial cannot be combined`;
   if (o.quitAfterEof !== null) return `-q does not apply to ${name}: the room goes on after the end of input`;
   if (o.noShutdown) return `--no-shutdown does not apply to ${name}: the end of input sends no FIN to the room`;
@@ -511,6 +510,74 @@ export const OPTIONS: readonly OptionRow[] = [
     misfit: notTls,
   },
   {
+    long: "exec",
+    short: "e",
+    value: "PROGRAM",
+    group: "exec",
+    verbs: CALLS,
+    help: 'each call talks to a new PROGRAM ("prog arg ...", split on spaces, no shell)',
+    set: (o, v, n) => {
+      o.exec = execValue(o, v, n, false);
+    },
+    misfit: (o) => execMisfit(o),
+  },
+  {
+    long: "sh-exec",
+    short: "c",
+    value: "COMMAND",
+    group: "exec",
+    verbs: CALLS,
+    help: "each call talks to a new /bin/sh -c COMMAND",
+    set: (o, v, n) => {
+      o.exec = execValue(o, v, n, true);
+    },
+    misfit: (o) => execMisfit(o),
+  },
+  {
+    long: "allow",
+    value: "HOSTS",
+    group: "access",
+    verbs: ["listen"],
+    help: "let only these callers in: addresses, 10.0.0.0/8, 192.168.0-3.*, names; comma-separated",
+    set: (o, v, n) => {
+      o.allow.push(hostList(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "allowfile",
+    value: "FILE",
+    group: "access",
+    verbs: ["listen"],
+    help: "as --allow, from FILE (one or more per line, # comments)",
+    set: (o, v, n) => {
+      o.allowFiles.push(path(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "deny",
+    value: "HOSTS",
+    group: "access",
+    verbs: ["listen"],
+    help: "shut these callers out (deny wins over --allow)",
+    set: (o, v, n) => {
+      o.deny.push(hostList(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "denyfile",
+    value: "FILE",
+    group: "access",
+    verbs: ["listen"],
+    help: "as --deny, from FILE",
+    set: (o, v, n) => {
+      o.denyFiles.push(path(v, n));
+    },
+    misfit: (o) => accessMisfit(o),
+  },
+  {
     long: "verbose",
     short: "v",
     verbs: ALL,
@@ -549,28 +616,37 @@ export const OPTIONS: readonly OptionRow[] = [
 ];
 
 /** ncat options hotline knows but does not offer (yet): named in the error, never ignored. */
-export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set([
-  "allow",
-  "allowfile",
-  "deny",
-  "denyfile",
-  "exec",
-  "sh-exec",
-  "lua-exec",
-  "telnet",
-  "sctp",
-  "vsock",
-  "delay",
-]);
+export const NOT_OFFERED_LONG: ReadonlySet<string> = new Set(["lua-exec", "telnet", "sctp", "vsock", "delay"]);
 
 export const NOT_OFFERED_SHORT: Readonly<Record<string, string>> = {
-  c: "sh-exec",
-  e: "exec",
   t: "telnet",
   d: "delay",
   g: "-g",
   G: "-G",
 };
+
+/** -e or -c's value: one of them, once, and not empty. */
+function execValue(o: Options, value: string, name: string, shell: boolean): Options["exec"] {
+  if (o.exec !== null) throw new UsageError("give one of -e and -c, once");
+  if (value.trim() === "") throw new UsageError(`${name} needs a program to run`);
+  return { shell, command: value };
+}
+
+function execMisfit(o: Options): string | null {
+  if (o.mode === "talk") return "--talk does not apply with -e or -c: the program is the local end";
+  if (o.progress === "on") return "--progress does not apply with -e or -c: nothing is written to stdout";
+  return null;
+}
+
+/** --allow/--deny's value: at least one host once split on commas (ncat skips empty pieces). */
+function hostList(value: string, name: string): string {
+  if (value.split(",").every((piece) => piece === "")) throw new UsageError(`${name} needs a host`);
+  return value;
+}
+
+function accessMisfit(o: Options): string | null {
+  return o.unix !== null ? "--allow and --deny do not apply to Unix sockets (-U): a Unix caller has no address" : null;
+}
 
 /** How help and errors name a row: "-l, --listen", "-q", "--talk". */
 export function names(row: OptionRow): string {

@@ -32,6 +32,17 @@ export interface Line {
   reset(): void;
   /** Ends the line politely: what was sent still goes out, then FIN. */
   close(): Promise<void>;
+  /** This side's address and the peer's, for -e's NCAT_* variables; null once unknown (reset). */
+  ends?(): { local: Address; remote: Address } | null;
+}
+
+/** A socket's two addresses, or null when the kernel no longer knows them. */
+function socketEnds(sock: Socket): { local: Address; remote: Address } | null {
+  try {
+    return { local: sock.getsockname(), remote: sock.getpeername() };
+  } catch {
+    return null;
+  }
 }
 
 /** The most one UDP datagram over IPv4 carries: 65,535 less the IP and UDP headers. */
@@ -75,6 +86,7 @@ export function streamLine(sock: Socket, peer: string, dialled: boolean): Line {
       sock.close();
     },
     close: () => sock.close(),
+    ends: () => socketEnds(sock),
   };
 }
 
@@ -105,5 +117,6 @@ export function datagramLine(sock: Socket, peer: string): Line {
       sock.close();
     },
     close: () => sock.close(),
+    ends: () => socketEnds(sock),
   };
 }

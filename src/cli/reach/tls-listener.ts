@@ -15,7 +15,7 @@ import { Failure } from "../io.js";
 import { BACKLOG } from "../options/options.js";
 import { debug, type Reporter, reason } from "../report.js";
 import { describe, type Line, streamLine } from "./line.js";
-import type { Listener } from "./listen.js";
+import type { Gate, Listener } from "./listen.js";
 import { secureAccepted } from "./tls.js";
 
 export class TlsListener implements Listener {
@@ -35,8 +35,12 @@ export class TlsListener implements Listener {
   /** Wakes the accept loop when there is room again. */
   #wakeLoop: (() => void) | null = null;
 
-  constructor(sock: Socket, where: string, ctx: SSLContext, report: Reporter) {
+  /** The access check, before any handshake. */
+  readonly #admit: Gate;
+
+  constructor(sock: Socket, where: string, ctx: SSLContext, report: Reporter, admit: Gate) {
     this.#sock = sock;
+    this.#admit = admit;
     this.where = where;
     this.#ctx = ctx;
     this.#report = report;
@@ -86,6 +90,7 @@ export class TlsListener implements Listener {
         const [c, addr] = await this.#sock.accept();
         conn = c;
         peer = describe(addr);
+        if (!this.#admit(conn, addr, peer)) continue;
       } catch (err) {
         if (!this.#closed) this.#failure = new Failure(`accept: ${reason(err)}`);
         this.#wakeNext?.();

@@ -7,8 +7,12 @@
 import type { Address, Socket } from "../../index.js";
 import { deferred } from "../deferred.js";
 import { debug } from "../report.js";
+import type { AccessList } from "./access-list.js";
 import { describe, type Line, MAX_DATAGRAM, type Sink } from "./line.js";
 import type { Listener } from "./listen.js";
+
+/** Denied senders remembered so that each is logged once (then the memory starts over). */
+const DENIED_REMEMBERED = 1024;
 
 /** Datagrams kept for a sender whose call has not started receiving yet. */
 const EARLY_LIMIT = 64;
@@ -22,11 +26,23 @@ export class UdpListener implements Listener {
   #wake: (() => void) | null = null;
   #heard = false;
   #closed = false;
+  readonly #access: AccessList | null;
+  readonly #onDenied: (peer: string) => void;
+  /** Senders denied lately, so a flood of datagrams is one "denied" line, not one each. */
+  readonly #denied = new Set<string>();
 
-  constructor(sock: Socket, where: string, onlyFirst: boolean) {
+  constructor(
+    sock: Socket,
+    where: string,
+    onlyFirst: boolean,
+    access: AccessList | null = null,
+    onDenied: (peer: string) => void = () => {},
+  ) {
     this.#sock = sock;
     this.where = where;
     this.#onlyFirst = onlyFirst;
+    this.#access = access;
+    this.#onDenied = onDenied;
     this.#read().catch(() => this.close());
   }
 
@@ -48,6 +64,15 @@ export class UdpListener implements Listener {
     return this.#sock.close();
   }
 
+  /** A denied sender's datagram is dropped; the first from each (of the last DENIED_REMEMBERED) is logged. */
+  #deny(key: string): void {
+    if (this.#denied.has(key)) return;
+    if (this.#denied.size >= DENIED_REMEMBERED) this.#denied.clear();
+    this.#denied.add(key);
+    debug("denied %s", key);
+    this.#onDenied(key);
+  }
+
   #signal(): void {
     const wake = this.#wake;
     this.#wake = null;
@@ -61,6 +86,10 @@ export class UdpListener implements Listener {
       const key = describe(from);
       let sender = this.#senders.get(key);
       if (!sender) {
+        if (this.#access !== null && !this.#access.admits(from)) {
+          this.#deny(key);
+          continue;
+        }
         if (this.#onlyFirst && this.#heard) continue; // without -k only the first sender is heard
         this.#heard = true;
         sender = new Sender(this.#sock, from, key, () => this.#senders.delete(key));
@@ -126,6 +155,14 @@ class Sender implements Line {
 
   dropped(): number {
     return this.#sock.droppedDatagrams + this.#lostEarly;
+  }
+
+  ends(): { local: Address; remote: Address } | null {
+    try {
+      return { local: this.#sock.getsockname(), remote: this.#to };
+    } catch {
+      return null;
+    }
   }
 
   shutdown(): void {}

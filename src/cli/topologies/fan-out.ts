@@ -22,6 +22,10 @@ import type { Listener } from "../reach/listen.js";
 import { debug, reason } from "../report.js";
 import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
+import { runChild } from "./one-call.js";
+
+/** -k with -e or -c, without --max-conns: children at once (ncat's default for every -k). */
+export const EXEC_MAX_CONNS = 100;
 
 /** How long callers have to hang up after an interrupt before they are reset. */
 export const DRAIN_MS = 2000;
@@ -32,6 +36,8 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   const { promise: fatal, resolve: failed } = deferred<Failure>();
   const running = new Set<Promise<void>>();
   let active = 0;
+  // Each caller of -e/-c costs a process: at most EXEC_MAX_CONNS at once unless -m says.
+  const maxConns = o.maxConns ?? (ctx.program ? EXEC_MAX_CONNS : null);
   const input = new Broadcast(io.input);
   const conversation = ctx.talk ? new Talk(io, true, o.quitAfterEof) : null;
   if (conversation) report.divert = (message) => conversation.notice(message);
@@ -43,6 +49,16 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
       return;
     }
     report.info(`call from ${line.peer} (${active} on the line)`);
+    if (ctx.program) {
+      // One child per caller; stdin is not read.
+      try {
+        await runChild(call, ctx, stop.signal, `${line.peer}: `);
+      } catch (err) {
+        if (err instanceof Failure && err.local) failed(err);
+        else report.info(`${line.peer}: ${err instanceof Failure ? err.message : reason(err)}`);
+      }
+      return;
+    }
     const share = input.join();
     try {
       const code = await pump(call, stdioEnd(io, { input: share, shared: true }), o, report, stop.signal);
@@ -56,13 +72,13 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
   };
 
   const refuse = async (line: Line): Promise<void> => {
-    const busy = `refused ${line.peer}: --max-conns ${o.maxConns} reached`;
+    const busy = `refused ${line.peer}: --max-conns ${maxConns} reached`;
     debug(busy);
     if (conversation) {
       conversation.notice(busy);
       // A person is calling: say why, rather than a bare reset.
       await line
-        .send(Buffer.from(`hotline: the line is busy (--max-conns ${o.maxConns}); try again later\n`))
+        .send(Buffer.from(`hotline: the line is busy (--max-conns ${maxConns}); try again later\n`))
         .catch(() => {});
       await line.close();
     } else {
@@ -81,7 +97,7 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
         return;
       }
       if (line === null) return;
-      if (o.maxConns !== null && active >= o.maxConns) {
+      if (maxConns !== null && active >= maxConns) {
         await refuse(line);
         continue;
       }
@@ -107,6 +123,9 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
     await Promise.allSettled(running);
     throw outcome;
   }
+  // Children (-e, -c) are ended at once: their input is the caller, not stdin, so there
+  // is nothing to drain.
+  if (ctx.program) stop.abort();
   if (!conversation && running.size > 0) {
     debug("draining %d calls for at most %d ms", running.size, DRAIN_MS);
     input.end();

@@ -33,6 +33,7 @@ import {
 } from "../../index.js";
 import { Failure, type Io } from "../io.js";
 import type { Options } from "../options/options.js";
+import type { AccessList } from "../reach/access-list.js";
 import { bindListener } from "../reach/dial.js";
 import { describe } from "../reach/line.js";
 import { HandshakeError, HeadTooLong, readHead } from "../reach/proxy/wire.js";
@@ -72,7 +73,7 @@ function reset(sock: Socket): void {
   sock.close().catch(() => {});
 }
 
-export async function httpProxy(o: Options, io: Io, report: Reporter): Promise<number> {
+export async function httpProxy(o: Options, io: Io, report: Reporter, access: AccessList | null): Promise<number> {
   const { sock: listener, where } = await bindListener(o, report);
   const [boundHost, boundPort] = listener.getsockname() as [string, number];
   const self = { host: boundHost, port: boundPort };
@@ -99,8 +100,9 @@ export async function httpProxy(o: Options, io: Io, report: Reporter): Promise<n
         const [c, addr] = await listener.accept();
         conn = c;
         peer = describe(addr);
-        if (!admitCaller(o, addr)) {
-          debug("refused %s: access", peer);
+        if (!admitCaller(access, addr)) {
+          debug("denied %s", peer);
+          report.info(`denied ${peer}`);
           reset(conn);
           continue;
         }

@@ -5,6 +5,7 @@
  */
 import { Call } from "../call/call.js";
 import { pump } from "../call/pump.js";
+import { childCall } from "../endpoints/child.js";
 import { stdioEnd } from "../endpoints/stdio.js";
 import { Talk } from "../endpoints/terminal.js";
 import type { Line } from "../reach/line.js";
@@ -33,6 +34,7 @@ export async function oneCall(line: Line, ctx: Context, greeting: string, share?
     }
   }
   report.info(`${greeting} ${line.peer}`);
+  if (ctx.program) return await runChild(call, ctx, io.interrupt);
   const stopMeter = meter(call, ctx);
   try {
     const local = share ? stdioEnd(io, { input: share, shared: true }) : stdioEnd(io);
@@ -40,4 +42,17 @@ export async function oneCall(line: Line, ctx: Context, greeting: string, share?
   } finally {
     stopMeter();
   }
+}
+
+/**
+ * A call whose local end is a new child (-e, -c): its exit code is how the child ended,
+ * unless the call was given up or failed first.
+ */
+export function runChild(call: Call, ctx: Context, stop: AbortSignal, label = ""): Promise<number> {
+  const { o, io, report } = ctx;
+  const ends = call.line.ends?.() ?? null;
+  const proto = call.line.datagram ? "UDP" : "TCP";
+  const program = ctx.program;
+  if (program === null) throw new Error("runChild without -e or -c");
+  return childCall(call, program, o, report, io.env, ends && { ...ends, proto }, stop, label);
 }

@@ -1,15 +1,16 @@
 /**
  * Who may use the HTTP proxy, and where it may connect: the one place the proxy server
- * asks. Today it refuses only request loops (the proxy asked to connect to itself);
- * --allow/--deny (and their files) will answer here for callers, and any option that
- * forbids targets will answer in mayConnect.
+ * asks. Callers answer to --allow/--deny (and their files); targets are refused only for
+ * request loops (the proxy asked to connect to itself), and any option that forbids
+ * targets will answer in mayConnect.
  */
 import { type Address, formatAddress } from "../../index.js";
 import type { Options } from "../options/options.js";
+import type { AccessList } from "../reach/access-list.js";
 
 /** Whether a caller may use the proxy at all (checked at accept, before a byte is read). */
-export function admitCaller(_o: Options, _caller: Address): boolean {
-  return true;
+export function admitCaller(access: AccessList | null, caller: Address): boolean {
+  return access === null || access.admits(caller);
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.|0\.0\.0\.0$|::$)/;
