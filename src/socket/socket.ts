@@ -101,8 +101,11 @@ export let shareListeningPort: (sock: Socket) => void;
  */
 export let moveSocket: (from: Socket, to: Socket, leave: "closed" | "fresh") => NetSocket | null;
 
-/** hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed meanwhile. */
-export let adoptStream: (sock: Socket, stream: NetSocket) => boolean;
+/**
+ * hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed
+ * meanwhile. `drainOnCloseMs`: see StreamConn.
+ */
+export let adoptStream: (sock: Socket, stream: NetSocket, drainOnCloseMs: number) => boolean;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
@@ -176,9 +179,9 @@ export class Socket {
       to.#state = state;
       return null;
     };
-    adoptStream = (sock, stream) => {
+    adoptStream = (sock, stream, drainOnCloseMs) => {
       if (sock.#state.kind !== "fresh") return false;
-      sock.#adopt(new StreamConn(stream));
+      sock.#adopt(new StreamConn(stream, drainOnCloseMs));
       return true;
     };
   }

@@ -102,8 +102,17 @@ export class StreamConn {
   /** Set while forward() runs: every chunk goes to another connection as it arrives. */
   #relay: Relay | null = null;
 
-  constructor(sock: NetSocket) {
+  /**
+   * TLS (hotline/ssl): after close() sent close_notify and FIN, keep reading (and dropping)
+   * until the peer closes too or this many ms pass. A TLS 1.3 server sends its session
+   * tickets after the handshake; landing on a closed socket they make the kernel answer
+   * with RST, and the peer loses whatever it had not read yet. 0: close at once.
+   */
+  readonly #drainMs: number;
+
+  constructor(sock: NetSocket, drainOnCloseMs = 0) {
     this.#sock = sock;
+    this.#drainMs = drainOnCloseMs;
     sock.on("error", (err) => {
       debug("stream error %s", (err as { code?: string }).code);
       this.#error ??= streamError(err);
@@ -494,8 +503,8 @@ export class StreamConn {
       else reset(sock);
     } else if (!sock.destroyed) {
       sock.end();
-      if (sock.writableFinished) sock.destroy();
-      else sock.once("finish", () => sock.destroy());
+      if (sock.writableFinished) this.#finish();
+      else sock.once("finish", () => this.#finish());
     }
     this.#closing =
       lingerSeconds === null
@@ -508,6 +517,21 @@ export class StreamConn {
             reset(sock);
           });
     return this.#closing;
+  }
+
+  /** Everything is out: destroy now, or (TLS) once the peer closes or #drainMs passed. */
+  #finish(): void {
+    const sock = this.#sock;
+    if (this.#drainMs === 0 || sock.destroyed || this.#eof) {
+      sock.destroy();
+      return;
+    }
+    sock.off("data", this.#arrived);
+    sock.on("data", () => {});
+    sock.resume();
+    const timer = setTimeout(() => sock.destroy(), this.#drainMs);
+    sock.once("end", () => sock.destroy());
+    sock.once("close", () => clearTimeout(timer));
   }
 
   #checkWritable(): void {

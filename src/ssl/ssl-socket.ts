@@ -23,6 +23,7 @@ import {
   connect as tlsConnect,
 } from "node:tls";
 import type { Address, AddressInput } from "../address.js";
+import { SO_LINGER, SOL_SOCKET } from "../constants.js";
 import { fromNodeError, oserror, TimeoutError } from "../errors.js";
 import { adoptStream, moveSocket, Socket } from "../socket/socket.js";
 import { Deadline, until } from "../socket/wait.js";
@@ -35,11 +36,20 @@ import { newSession, type SSLSession, secretsOf } from "./session.js";
 /** Only wrapSocket() and accept() make SSLSockets, as in Python. */
 const MAKER = Symbol("SSLSocket");
 
+/**
+ * How long a closed TLS connection keeps reading for the peer's late bytes (TLS 1.3 session
+ * tickets) before it lets go: see StreamConn. An RTT is enough; a peer that closes in
+ * turn ends the wait at once.
+ */
+const CLOSE_DRAIN_MS = 2000;
+
 /** wrap()'s way to a new SSLSocket's private handshake (set in the class's static block). */
 let start: (ssl: SSLSocket, raw: NetSocket) => Promise<void>;
 
 interface Handshaken {
   tls: TLSSocket;
+  /** The TCP (or Unix) socket under it. */
+  raw: NetSocket;
   peer: X509Certificate | null;
   /** The peer's certificate was verified (getpeercert() shows it only then, as Python). */
   verified: boolean;
@@ -159,7 +169,13 @@ export class SSLSocket extends Socket {
     }
   }
 
+  /** Closes as Socket.close() does: close_notify, then FIN; SO_LINGER (1, 0) resets the TCP connection. */
   override close(): Promise<void> {
+    if (!this.#closed && this.#done && !this.#done.raw.destroyed) {
+      const linger = this.getsockopt(SOL_SOCKET, SO_LINGER, 8) as Buffer;
+      // Socket's own reset cannot go through a TLS socket: mark the TCP socket under it.
+      if (linger.readInt32LE(0) !== 0 && linger.readInt32LE(4) === 0) markReset(this.#done.raw);
+    }
     this.#closed = true;
     this.#pending?.destroy();
     this.#pending = null;
@@ -257,7 +273,7 @@ export class SSLSocket extends Socket {
           tls.off("close", closed);
         };
       });
-      done = this.serverSide ? this.#checkClient(tls, settings) : this.#checkServer(tls, settings);
+      done = this.serverSide ? this.#checkClient(tls, raw, settings) : this.#checkServer(tls, raw, settings);
     } catch (err) {
       abort(tls, raw);
       if (err instanceof TimeoutError) {
@@ -269,7 +285,7 @@ export class SSLSocket extends Socket {
     }
     // Errors after the handshake reach Socket's stream connection, which listens from now on.
     tls.on("error", () => {});
-    if (this.#closed || !adoptStream(this, tls)) {
+    if (this.#closed || !adoptStream(this, tls, CLOSE_DRAIN_MS)) {
       abort(tls, raw);
       throw oserror("EBADF");
     }
@@ -309,11 +325,11 @@ export class SSLSocket extends Socket {
   }
 
   /** The server's certificate against the chain and the name, before any byte moves. */
-  #checkServer(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+  #checkServer(tls: TLSSocket, raw: NetSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
     const resumed = tls.isSessionReused();
     const offered = this.#offered ? secretsOf(this.#offered) : null;
     const peer = peerOf(tls) ?? (resumed ? (offered?.peer ?? null) : null);
-    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (settings.verifyMode === CERT_NONE) return { tls, raw, peer, verified: false };
     if (!tls.authorized) {
       const code = tls.authorizationError;
       throw chainError(typeof code === "string" ? code : String(code ?? "CERT_UNTRUSTED"), peer);
@@ -324,13 +340,13 @@ export class SSLSocket extends Socket {
       const failure = checkServerIdentity(host, tls.getPeerCertificate() as NodePeerCertificate);
       if (failure) throw nameError(host, isIP(host) !== 0, peer, failure);
     }
-    return { tls, peer, verified: resumed ? (offered?.verified ?? false) : true };
+    return { tls, raw, peer, verified: resumed ? (offered?.verified ?? false) : true };
   }
 
   /** A client's certificate, when asked for: OpenSSL accepted it only because Node checks it in JavaScript. */
-  #checkClient(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+  #checkClient(tls: TLSSocket, raw: NetSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
     const peer = peerOf(tls);
-    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (settings.verifyMode === CERT_NONE) return { tls, raw, peer, verified: false };
     if (!peer) {
       if (settings.verifyMode === CERT_REQUIRED) {
         throw new SSLError("peer did not return a certificate", {
@@ -338,7 +354,7 @@ export class SSLSocket extends Socket {
           library: "SSL",
         });
       }
-      return { tls, peer, verified: false };
+      return { tls, raw, peer, verified: false };
     }
     const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
     if (typeof handle?.verifyError !== "function") {
@@ -348,7 +364,7 @@ export class SSLSocket extends Socket {
     if (failure) {
       throw chainError(String((failure as { code?: unknown }).code ?? "CERT_UNTRUSTED"), peer);
     }
-    return { tls, peer, verified: true };
+    return { tls, raw, peer, verified: true };
   }
 }
 
@@ -423,10 +439,15 @@ function handshakeDeadline(timeout: number | null): Deadline {
  * reset it the way resetAndDestroy() does (an internal flag; without it, a plain close).
  */
 function abort(tls: TLSSocket, raw: NetSocket): void {
-  const handle = (raw as unknown as { _handle?: { reset?: unknown } })._handle;
-  if (typeof handle?.reset === "function") (raw as unknown as { resetAndClosing: boolean }).resetAndClosing = true;
+  markReset(raw);
   tls.destroy();
   raw.destroy();
+}
+
+/** Makes the next destroy() of a TCP socket send RST (resetAndDestroy's own flag); nothing for a Unix socket. */
+function markReset(raw: NetSocket): void {
+  const handle = (raw as unknown as { _handle?: { reset?: unknown } })._handle;
+  if (typeof handle?.reset === "function") (raw as unknown as { resetAndClosing: boolean }).resetAndClosing = true;
 }
 
 function eofError(): SSLEOFError {
