@@ -23,7 +23,7 @@ import {
   connect as tlsConnect,
 } from "node:tls";
 import type { Address, AddressInput } from "../address.js";
-import { SO_LINGER, SOL_SOCKET } from "../constants.js";
+import { SO_LINGER, SOCK_STREAM, SOL_SOCKET } from "../constants.js";
 import { fromNodeError, oserror, TimeoutError } from "../errors.js";
 import { adoptStream, moveSocket, Socket } from "../socket/socket.js";
 import { Deadline, until } from "../socket/wait.js";
@@ -381,6 +381,8 @@ function peerOf(tls: TLSSocket): X509Certificate | null {
 /** SSLContext.wrapSocket(). */
 export async function wrap(context: SSLContext, sock: Socket, options: WrapSocketOptions): Promise<SSLSocket> {
   if (!(sock instanceof Socket)) throw new TypeError("wrapSocket() needs a hotline Socket");
+  if (sock.type !== SOCK_STREAM)
+    throw oserror("EOPNOTSUPP", "only stream sockets can be wrapped (DTLS is not offered)");
   const serverSide = options.serverSide ?? false;
   const serverHostname = options.serverHostname ?? null;
   const session = options.session ?? null;
