@@ -51,7 +51,7 @@ import { DatagramSocket } from "./datagram.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
-import { asResult, type Sink, StreamConn } from "./stream-conn.js";
+import { asResult, type Sink, StreamConn, type StreamTls } from "./stream-conn.js";
 import { markNoDelay, StreamListener } from "./stream-listener.js";
 import { autobindName, checkAbstractName } from "./unix-names.js";
 import { Deadline, race, until } from "./wait.js";
@@ -101,11 +101,8 @@ export let shareListeningPort: (sock: Socket) => void;
  */
 export let moveSocket: (from: Socket, to: Socket, leave: "closed" | "fresh") => NetSocket | null;
 
-/**
- * hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed
- * meanwhile. `drainOnCloseMs`: see StreamConn.
- */
-export let adoptStream: (sock: Socket, stream: NetSocket, drainOnCloseMs: number) => boolean;
+/** hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed meanwhile. */
+export let adoptStream: (sock: Socket, stream: NetSocket, tls: StreamTls) => boolean;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
@@ -179,9 +176,9 @@ export class Socket {
       to.#state = state;
       return null;
     };
-    adoptStream = (sock, stream, drainOnCloseMs) => {
+    adoptStream = (sock, stream, tls) => {
       if (sock.#state.kind !== "fresh") return false;
-      sock.#adopt(new StreamConn(stream, drainOnCloseMs));
+      sock.#adopt(new StreamConn(stream, tls));
       return true;
     };
   }

@@ -53,6 +53,12 @@ interface Relay {
   reject: (err: unknown) => void;
 }
 
+/** What a StreamConn over TLS does differently (hotline/ssl sets it; see the fields). */
+export interface StreamTls {
+  drainOnCloseMs: number;
+  mapError: (err: unknown) => OSError | null;
+}
+
 const END: IteratorResult<Buffer> = { value: undefined, done: true };
 
 /** recv()'s answer as an async iterator's result: bytes, or done at end of stream. */
@@ -109,13 +115,16 @@ export class StreamConn {
    * with RST, and the peer loses whatever it had not read yet. 0: close at once.
    */
   readonly #drainMs: number;
+  /** hotline/ssl: turns the stream's failures into its own errors (SSLError for TLS alerts). */
+  readonly #mapError: ((err: unknown) => OSError | null) | null;
 
-  constructor(sock: NetSocket, drainOnCloseMs = 0) {
+  constructor(sock: NetSocket, tls: StreamTls | null = null) {
     this.#sock = sock;
-    this.#drainMs = drainOnCloseMs;
+    this.#drainMs = tls?.drainOnCloseMs ?? 0;
+    this.#mapError = tls?.mapError ?? null;
     sock.on("error", (err) => {
       debug("stream error %s", (err as { code?: string }).code);
-      this.#error ??= streamError(err);
+      this.#error ??= this.#mapError?.(err) ?? streamError(err);
       this.#wake();
     });
     sock.on("end", () => {

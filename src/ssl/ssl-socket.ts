@@ -43,6 +43,17 @@ const MAKER = Symbol("SSLSocket");
  */
 const CLOSE_DRAIN_MS = 2000;
 
+/** TLS alerts after the handshake are SSLErrors (as Python's recv raises them); the rest Socket maps. */
+const STREAM_TLS = {
+  drainOnCloseMs: CLOSE_DRAIN_MS,
+  mapError: (err: unknown) => {
+    const code = (err as { code?: unknown } | null)?.code;
+    return typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_"))
+      ? fromTlsError(err)
+      : null;
+  },
+};
+
 /** wrap()'s way to a new SSLSocket's private handshake (set in the class's static block). */
 let start: (ssl: SSLSocket, raw: NetSocket) => Promise<void>;
 
@@ -65,6 +76,8 @@ export class SSLSocket extends Socket {
   readonly #handshakeOnConnect: boolean;
   #offered: SSLSession | null;
   #latest: SSLSession | null = null;
+  /** A session that arrived before the handshake's checks were done. */
+  #early: Buffer | null = null;
   #done: Handshaken | null = null;
   /** Connected, handshake not done yet (doHandshakeOnConnect false). */
   #pending: NetSocket | null = null;
@@ -285,11 +298,17 @@ export class SSLSocket extends Socket {
     }
     // Errors after the handshake reach Socket's stream connection, which listens from now on.
     tls.on("error", () => {});
-    if (this.#closed || !adoptStream(this, tls, CLOSE_DRAIN_MS)) {
+    if (this.#closed || !adoptStream(this, tls, STREAM_TLS)) {
       abort(tls, raw);
       throw oserror("EBADF");
     }
     this.#done = done;
+    if (this.#early) this.#latest = this.#sessionOf(this.#early, done);
+    this.#early = null;
+  }
+
+  #sessionOf(data: Buffer, done: Handshaken): SSLSession {
+    return newSession(this.context, this.serverHostname, { data, peer: done.peer, verified: done.verified });
   }
 
   #clientSocket(raw: NetSocket, settings: ReturnType<typeof settingsOf>): TLSSocket {
@@ -305,9 +324,10 @@ export class SSLSocket extends Socket {
       ...(settings.alpn ? { ALPNProtocols: settings.alpn } : {}),
       ...(offered ? { session: offered.data } : {}),
     });
+    // TLS 1.2's session comes during the handshake: kept aside until the peer passed the checks.
     tls.on("session", (data: Buffer) => {
-      const peer = this.#done?.peer ?? null;
-      this.#latest = newSession(this.context, host, { data, peer, verified: this.#done?.verified ?? false });
+      if (this.#done) this.#latest = this.#sessionOf(data, this.#done);
+      else this.#early = data;
     });
     return tls;
   }
