@@ -461,6 +461,7 @@ function handshakeDeadline(timeout: number | null): Deadline {
  * reset it the way resetAndDestroy() does (an internal flag; without it, a plain close).
  */
 function abort(tls: TLSSocket, raw: NetSocket): void {
+  tls.on("error", () => {}); // nobody listens any more: a late failure must not crash the process
   markReset(raw);
   tls.destroy();
   raw.destroy();

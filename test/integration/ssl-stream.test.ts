@@ -14,6 +14,7 @@ import { Child, python } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { unusedPort } from "../helpers/ports.js";
+import { tempDir } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
 const TLS_PEER = `${PYTHON_FIXTURES}tls_peer.py`;
@@ -118,6 +119,44 @@ test("a recv timeout over TLS consumes nothing; a reset after a first exchange i
   await a.close();
   await assert.rejects(within(pending, 5000, "the reset"), socket.ConnectionResetError);
   await b.close();
+});
+
+test("wrapping connected sockets on both sides (the command's way), over TCP and a Unix socket", async () => {
+  for (const family of [socket.AF_INET, socket.AF_UNIX]) {
+    const listener = socket.socket(family);
+    await listener.bind(family === socket.AF_UNIX ? `${tempDir()}/tls.sock` : ["127.0.0.1", 0]);
+    await listener.listen();
+    const plainClient = socket.socket(family);
+    const [, [plainServer]] = await Promise.all([plainClient.connect(listener.getsockname()), listener.accept()]);
+    await listener.close();
+    plainClient.settimeout(5);
+    plainServer.settimeout(5);
+    const [client, server] = await within(
+      Promise.all([
+        clientContext().wrapSocket(plainClient, { serverHostname: "localhost" }),
+        serverContext().wrapSocket(plainServer, { serverSide: true }),
+      ]),
+      10_000,
+      "both handshakes",
+    );
+    assert.throws(() => plainClient.getpeername(), { code: "EBADF" }, "the plain socket is detached");
+    assert.equal(client.gettimeout(), 5, "the timeout moved with the connection");
+    const toServer = random(2 * 1024 * 1024);
+    const toClient = random(2 * 1024 * 1024);
+    const [, , gotServer, gotClient] = await within(
+      Promise.all([
+        client.sendall(toServer).then(() => client.shutdown(socket.SHUT_WR)),
+        server.sendall(toClient).then(() => server.shutdown(socket.SHUT_WR)),
+        readAll(server),
+        readAll(client),
+      ]),
+      20_000,
+      "2 MiB each way",
+    );
+    assert.equal(sha256(gotServer), sha256(toServer));
+    assert.equal(sha256(gotClient), sha256(toClient));
+    await Promise.all([client.close(), server.close()]);
+  }
 });
 
 test("Python's ssl client (create_default_context with our CA) against a hotline TLS server: 8 MiB each way", async () => {
