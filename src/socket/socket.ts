@@ -172,7 +172,12 @@ export class Socket {
       to.#unixPeer = from.#unixPeer;
       from.#state = { kind: leave };
       if (leave === "closed") from.#closing = Promise.resolve();
-      if (state.kind === "connected") return state.conn.sock;
+      if (state.kind === "connected") {
+        // Bytes read ahead (a TLS hello after STARTTLS) go back into the Node socket, where TLS finds them.
+        const raw = state.conn.sock;
+        for (const chunk of state.conn.release().reverse()) raw.unshift(chunk);
+        return raw;
+      }
       to.#state = state;
       return null;
     };

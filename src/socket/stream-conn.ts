@@ -479,6 +479,19 @@ export class StreamConn {
     });
   }
 
+  /**
+   * hotline/ssl (STARTTLS): stops reading and returns what was received but not taken yet
+   * (copies), so the Node socket can be handed on, wrapped in TLS, with nothing lost.
+   */
+  release(): Buffer[] {
+    this.#sock.off("data", this.#arrived);
+    this.#sock.pause();
+    const queued = this.#queue.splice(0).map((chunk) => Buffer.from(chunk));
+    this.#owners.length = 0;
+    this.#queued = 0;
+    return queued;
+  }
+
   /** shutdown(SHUT_RD): every later recv reads end of stream. */
   shutdownRead(): void {
     this.#readShut = true;

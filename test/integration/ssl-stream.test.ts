@@ -159,6 +159,32 @@ test("wrapping connected sockets on both sides (the command's way), over TCP and
   }
 });
 
+test("STARTTLS: bytes of the TLS hello already read by the plain socket are not lost", async () => {
+  const listener = socket.socket();
+  await listener.bind(["127.0.0.1", 0]);
+  await listener.listen();
+  const plainClient = socket.socket();
+  const [, [plainServer]] = await Promise.all([plainClient.connect(listener.getsockname()), listener.accept()]);
+  await listener.close();
+  plainServer.settimeout(5);
+  plainClient.settimeout(5);
+  await plainClient.sendall(Buffer.from("STARTTLS\r\n"));
+  assert.equal((await within(plainServer.recv(100), 5000, "STARTTLS"))?.toString(), "STARTTLS\r\n");
+  await plainServer.sendall(Buffer.from("220 go ahead\r\n"));
+  assert.equal((await within(plainClient.recv(100), 5000, "220"))?.toString(), "220 go ahead\r\n");
+  const clientSide = clientContext().wrapSocket(plainClient, { serverHostname: "localhost" });
+  // The client's hello is now read into the plain socket's buffer, before the server wraps.
+  assert.equal((await within(plainServer.recv(1, socket.MSG_PEEK), 5000, "the hello"))?.[0], 0x16);
+  const [client, server] = await within(
+    Promise.all([clientSide, serverContext().wrapSocket(plainServer, { serverSide: true })]),
+    10_000,
+    "the handshakes after STARTTLS",
+  );
+  await client.sendall(Buffer.from("secret"));
+  assert.equal((await within(server.recv(100), 5000, "over TLS"))?.toString(), "secret");
+  await Promise.all([client.close(), server.close()]);
+});
+
 test("Python's ssl client (create_default_context with our CA) against a hotline TLS server: 8 MiB each way", async () => {
   const pki = testPki();
   const [listener, port] = await tlsListener();
