@@ -129,14 +129,19 @@ export class SSLSocket extends Socket {
     try {
       // TCP through a plain socket that takes this one's options, bound address and timeout.
       const plain = new Socket(this.family, this.type, this.proto);
+      const timeout = this.gettimeout();
       moveSocket(this, plain, "fresh");
+      // A non-blocking socket dials and handshakes to the end, as its handshake must (see handshakeDeadline).
+      if (timeout === 0) plain.settimeout(null);
       try {
         await plain.connect(address);
       } catch (err) {
         if (!this.#closed) moveSocket(plain, this, "closed");
+        this.settimeout(timeout);
         throw err;
       }
       const raw = moveSocket(plain, this, "closed");
+      this.settimeout(timeout);
       if (!raw) throw oserror("ENOTCONN");
       if (this.#closed) {
         raw.destroy();
@@ -151,8 +156,8 @@ export class SSLSocket extends Socket {
 
   /** Accepts a caller and handshakes with it (bounded by this socket's timeout): `[SSLSocket, address]`. */
   override async accept(): Promise<[SSLSocket, Address]> {
-    const deadline = handshakeDeadline(this.gettimeout());
     const [plain, address] = await super.accept();
+    const deadline = handshakeDeadline(this.gettimeout());
     const sock = new SSLSocket(MAKER, this.context, plain, {
       serverSide: true,
       serverHostname: null,

@@ -185,6 +185,21 @@ test("STARTTLS: bytes of the TLS hello already read by the plain socket are not 
   await Promise.all([client.close(), server.close()]);
 });
 
+test("a non-blocking TLS socket connects and handshakes to the end, then stays non-blocking", async () => {
+  const [listener, port] = await tlsListener();
+  const client = await clientContext().wrapSocket(socket.socket(), { serverHostname: "localhost" });
+  client.setblocking(false);
+  const [, [conn]] = await within(
+    Promise.all([client.connect(["127.0.0.1", port]), listener.accept()]),
+    10_000,
+    "the non-blocking connect",
+  );
+  assert.equal(client.gettimeout(), 0);
+  assert.equal(client.version(), "TLSv1.3");
+  await assert.rejects(client.recv(10), socket.BlockingIOError);
+  await Promise.all([client.close(), conn.close(), listener.close()]);
+});
+
 test("Python's ssl client (create_default_context with our CA) against a hotline TLS server: 8 MiB each way", async () => {
   const pki = testPki();
   const [listener, port] = await tlsListener();
