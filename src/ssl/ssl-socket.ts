@@ -44,15 +44,16 @@ const MAKER = Symbol("SSLSocket");
 const CLOSE_DRAIN_MS = 2000;
 
 /** TLS alerts after the handshake are SSLErrors (as Python's recv raises them); the rest Socket maps. */
-const STREAM_TLS = {
-  drainOnCloseMs: CLOSE_DRAIN_MS,
-  mapError: (err: unknown) => {
-    const code = (err as { code?: unknown } | null)?.code;
-    return typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_"))
-      ? fromTlsError(err)
-      : null;
-  },
-};
+function streamError(err: unknown): SSLError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_"))
+    ? fromTlsError(err)
+    : null;
+}
+
+/** A client waits for late session tickets on close; a server gets none, so it closes at once. */
+const CLIENT_STREAM = { drainOnCloseMs: CLOSE_DRAIN_MS, mapError: streamError };
+const SERVER_STREAM = { drainOnCloseMs: 0, mapError: streamError };
 
 /** wrap()'s way to a new SSLSocket's private handshake (set in the class's static block). */
 let start: (ssl: SSLSocket, raw: NetSocket) => Promise<void>;
@@ -303,7 +304,7 @@ export class SSLSocket extends Socket {
     }
     // Errors after the handshake reach Socket's stream connection, which listens from now on.
     tls.on("error", () => {});
-    if (this.#closed || !adoptStream(this, tls, STREAM_TLS)) {
+    if (this.#closed || !adoptStream(this, tls, this.serverSide ? SERVER_STREAM : CLIENT_STREAM)) {
       abort(tls, raw);
       throw oserror("EBADF");
     }
