@@ -285,11 +285,13 @@ export class SSLSocket extends Socket {
         tls.on("error", failed);
         tls.on("_tlsError", failed); // a server TLSSocket reports its handshake errors here
         tls.once("close", closed);
+        tls.once("end", closed); // a peer that half-closes mid-handshake only ends the stream
         return () => {
           tls.off(event, succeeded);
           tls.off("error", failed);
           tls.off("_tlsError", failed);
           tls.off("close", closed);
+          tls.off("end", closed);
         };
       });
       done = this.serverSide ? this.#checkClient(tls, raw, settings) : this.#checkServer(tls, raw, settings);

@@ -430,6 +430,26 @@ test("a server's accept() bounds the handshake of a caller that never speaks by 
   await Promise.all([mute.close(), plain.close(), listener.close()]);
 });
 
+test("a caller that half-closes mid-handshake fails accept() with SSLEOFError at once, even with no timeout", async () => {
+  const listener = await serverContext().wrapSocket(socket.socket(), { serverSide: true });
+  await listener.bind(["127.0.0.1", 0]);
+  await listener.listen();
+  for (const hello of [Buffer.alloc(0), Buffer.from([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01])]) {
+    const caller = socket.socket();
+    await caller.connect(listener.getsockname());
+    if (hello.length > 0) await caller.sendall(hello); // a ClientHello cut short
+    caller.shutdown(socket.SHUT_WR);
+    const err = await within(listener.accept(), 5000, "accept to fail").then(
+      () => assert.fail("accepted"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ssl.SSLEOFError, `got ${String(err)}`);
+    assert.equal(err.errno, ssl.SSL_ERROR_EOF);
+    await caller.close();
+  }
+  await listener.close();
+});
+
 test("doHandshakeOnConnect false: accept() returns at once, doHandshake() finishes it", async () => {
   const listener = await serverContext().wrapSocket(socket.socket(), {
     serverSide: true,
