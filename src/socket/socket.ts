@@ -51,7 +51,7 @@ import { DatagramSocket } from "./datagram.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
-import { asResult, type Sink, StreamConn } from "./stream-conn.js";
+import { asResult, type Sink, StreamConn, type StreamTls } from "./stream-conn.js";
 import { markNoDelay, StreamListener } from "./stream-listener.js";
 import { autobindName, checkAbstractName } from "./unix-names.js";
 import { Deadline, race, until } from "./wait.js";
@@ -102,7 +102,7 @@ export let shareListeningPort: (sock: Socket) => void;
 export let moveSocket: (from: Socket, to: Socket, leave: "closed" | "fresh") => NetSocket | null;
 
 /** hotline/ssl's seam: a fresh `sock` is now connected over `stream`; false if it was closed meanwhile. */
-export let adoptStream: (sock: Socket, stream: NetSocket) => boolean;
+export let adoptStream: (sock: Socket, stream: NetSocket, tls: StreamTls) => boolean;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 
@@ -172,13 +172,18 @@ export class Socket {
       to.#unixPeer = from.#unixPeer;
       from.#state = { kind: leave };
       if (leave === "closed") from.#closing = Promise.resolve();
-      if (state.kind === "connected") return state.conn.sock;
+      if (state.kind === "connected") {
+        // Bytes read ahead (a TLS hello after STARTTLS) go back into the Node socket, where TLS finds them.
+        const raw = state.conn.sock;
+        for (const chunk of state.conn.release().reverse()) raw.unshift(chunk);
+        return raw;
+      }
       to.#state = state;
       return null;
     };
-    adoptStream = (sock, stream) => {
+    adoptStream = (sock, stream, tls) => {
       if (sock.#state.kind !== "fresh") return false;
-      sock.#adopt(new StreamConn(stream));
+      sock.#adopt(new StreamConn(stream, tls));
       return true;
     };
   }

@@ -53,6 +53,12 @@ interface Relay {
   reject: (err: unknown) => void;
 }
 
+/** What a StreamConn over TLS does differently (hotline/ssl sets it; see the fields). */
+export interface StreamTls {
+  drainOnCloseMs: number;
+  mapError: (err: unknown) => OSError | null;
+}
+
 const END: IteratorResult<Buffer> = { value: undefined, done: true };
 
 /** recv()'s answer as an async iterator's result: bytes, or done at end of stream. */
@@ -102,11 +108,23 @@ export class StreamConn {
   /** Set while forward() runs: every chunk goes to another connection as it arrives. */
   #relay: Relay | null = null;
 
-  constructor(sock: NetSocket) {
+  /**
+   * TLS (hotline/ssl): after close() sent close_notify and FIN, keep reading (and dropping)
+   * until the peer closes too or this many ms pass. A TLS 1.3 server sends its session
+   * tickets after the handshake; landing on a closed socket they make the kernel answer
+   * with RST, and the peer loses whatever it had not read yet. 0: close at once.
+   */
+  readonly #drainMs: number;
+  /** hotline/ssl: turns the stream's failures into its own errors (SSLError for TLS alerts). */
+  readonly #mapError: ((err: unknown) => OSError | null) | null;
+
+  constructor(sock: NetSocket, tls: StreamTls | null = null) {
     this.#sock = sock;
+    this.#drainMs = tls?.drainOnCloseMs ?? 0;
+    this.#mapError = tls?.mapError ?? null;
     sock.on("error", (err) => {
       debug("stream error %s", (err as { code?: string }).code);
-      this.#error ??= streamError(err);
+      this.#error ??= this.#mapError?.(err) ?? streamError(err);
       this.#wake();
     });
     sock.on("end", () => {
@@ -461,6 +479,19 @@ export class StreamConn {
     });
   }
 
+  /**
+   * hotline/ssl (STARTTLS): stops reading and returns what was received but not taken yet
+   * (copies), so the Node socket can be handed on, wrapped in TLS, with nothing lost.
+   */
+  release(): Buffer[] {
+    this.#sock.off("data", this.#arrived);
+    this.#sock.pause();
+    const queued = this.#queue.splice(0).map((chunk) => Buffer.from(chunk));
+    this.#owners.length = 0;
+    this.#queued = 0;
+    return queued;
+  }
+
   /** shutdown(SHUT_RD): every later recv reads end of stream. */
   shutdownRead(): void {
     this.#readShut = true;
@@ -494,8 +525,8 @@ export class StreamConn {
       else reset(sock);
     } else if (!sock.destroyed) {
       sock.end();
-      if (sock.writableFinished) sock.destroy();
-      else sock.once("finish", () => sock.destroy());
+      if (sock.writableFinished) this.#finish();
+      else sock.once("finish", () => this.#finish());
     }
     this.#closing =
       lingerSeconds === null
@@ -508,6 +539,21 @@ export class StreamConn {
             reset(sock);
           });
     return this.#closing;
+  }
+
+  /** Everything is out: destroy now, or (TLS) once the peer closes or #drainMs passed. */
+  #finish(): void {
+    const sock = this.#sock;
+    if (this.#drainMs === 0 || sock.destroyed || this.#eof) {
+      sock.destroy();
+      return;
+    }
+    sock.off("data", this.#arrived);
+    sock.on("data", () => {});
+    sock.resume();
+    const timer = setTimeout(() => sock.destroy(), this.#drainMs);
+    sock.once("end", () => sock.destroy());
+    sock.once("close", () => clearTimeout(timer));
   }
 
   #checkWritable(): void {

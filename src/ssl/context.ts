@@ -187,7 +187,7 @@ export class SSLContext {
     try {
       key = createPrivateKey({ key: keyPem, format: "pem", ...(passphrase === undefined ? {} : { passphrase }) });
     } catch (err) {
-      throw keyError(err, keyName, passphrase !== undefined);
+      throw keyError(err, keyName, passphrase !== undefined, keyPem.includes("ENCRYPTED"));
     }
     let cert: X509Certificate;
     try {
@@ -430,9 +430,10 @@ function codeOf(err: unknown): string | null {
 }
 
 /** Why a private key did not load, in words a user can act on. */
-function keyError(err: unknown, where: string, hadPassword: boolean): SSLError {
+function keyError(err: unknown, where: string, hadPassword: boolean, encrypted: boolean): SSLError {
   const code = codeOf(err);
-  if (code === "ERR_MISSING_PASSPHRASE") {
+  // OpenSSL 3 says "interrupted or cancelled" when it had no passphrase to ask for.
+  if (!hadPassword && (encrypted || code === "ERR_MISSING_PASSPHRASE" || code?.includes("INTERRUPTED"))) {
     return new SSLError(`the key in ${where} is encrypted and no password was given`, {
       reason: "BAD_PASSWORD_READ",
       library: "PEM",

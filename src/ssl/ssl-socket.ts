@@ -23,6 +23,7 @@ import {
   connect as tlsConnect,
 } from "node:tls";
 import type { Address, AddressInput } from "../address.js";
+import { SO_LINGER, SOCK_STREAM, SOL_SOCKET } from "../constants.js";
 import { fromNodeError, oserror, TimeoutError } from "../errors.js";
 import { adoptStream, moveSocket, Socket } from "../socket/socket.js";
 import { Deadline, until } from "../socket/wait.js";
@@ -35,11 +36,32 @@ import { newSession, type SSLSession, secretsOf } from "./session.js";
 /** Only wrapSocket() and accept() make SSLSockets, as in Python. */
 const MAKER = Symbol("SSLSocket");
 
+/**
+ * How long a closed TLS connection keeps reading for the peer's late bytes (TLS 1.3 session
+ * tickets) before it lets go: see StreamConn. An RTT is enough; a peer that closes in
+ * turn ends the wait at once.
+ */
+const CLOSE_DRAIN_MS = 2000;
+
+/** TLS alerts after the handshake are SSLErrors (as Python's recv raises them); the rest Socket maps. */
+function streamError(err: unknown): SSLError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_"))
+    ? fromTlsError(err)
+    : null;
+}
+
+/** A client waits for late session tickets on close; a server gets none, so it closes at once. */
+const CLIENT_STREAM = { drainOnCloseMs: CLOSE_DRAIN_MS, mapError: streamError };
+const SERVER_STREAM = { drainOnCloseMs: 0, mapError: streamError };
+
 /** wrap()'s way to a new SSLSocket's private handshake (set in the class's static block). */
 let start: (ssl: SSLSocket, raw: NetSocket) => Promise<void>;
 
 interface Handshaken {
   tls: TLSSocket;
+  /** The TCP (or Unix) socket under it. */
+  raw: NetSocket;
   peer: X509Certificate | null;
   /** The peer's certificate was verified (getpeercert() shows it only then, as Python). */
   verified: boolean;
@@ -55,6 +77,8 @@ export class SSLSocket extends Socket {
   readonly #handshakeOnConnect: boolean;
   #offered: SSLSession | null;
   #latest: SSLSession | null = null;
+  /** A session that arrived before the handshake's checks were done. */
+  #early: Buffer | null = null;
   #done: Handshaken | null = null;
   /** Connected, handshake not done yet (doHandshakeOnConnect false). */
   #pending: NetSocket | null = null;
@@ -106,14 +130,19 @@ export class SSLSocket extends Socket {
     try {
       // TCP through a plain socket that takes this one's options, bound address and timeout.
       const plain = new Socket(this.family, this.type, this.proto);
+      const timeout = this.gettimeout();
       moveSocket(this, plain, "fresh");
+      // A non-blocking socket dials and handshakes to the end, as its handshake must (see handshakeDeadline).
+      if (timeout === 0) plain.settimeout(null);
       try {
         await plain.connect(address);
       } catch (err) {
         if (!this.#closed) moveSocket(plain, this, "closed");
+        this.settimeout(timeout);
         throw err;
       }
       const raw = moveSocket(plain, this, "closed");
+      this.settimeout(timeout);
       if (!raw) throw oserror("ENOTCONN");
       if (this.#closed) {
         raw.destroy();
@@ -128,8 +157,8 @@ export class SSLSocket extends Socket {
 
   /** Accepts a caller and handshakes with it (bounded by this socket's timeout): `[SSLSocket, address]`. */
   override async accept(): Promise<[SSLSocket, Address]> {
-    const deadline = handshakeDeadline(this.gettimeout());
     const [plain, address] = await super.accept();
+    const deadline = handshakeDeadline(this.gettimeout());
     const sock = new SSLSocket(MAKER, this.context, plain, {
       serverSide: true,
       serverHostname: null,
@@ -159,7 +188,13 @@ export class SSLSocket extends Socket {
     }
   }
 
+  /** Closes as Socket.close() does: close_notify, then FIN; SO_LINGER (1, 0) resets the TCP connection. */
   override close(): Promise<void> {
+    if (!this.#closed && this.#done && !this.#done.raw.destroyed) {
+      const linger = this.getsockopt(SOL_SOCKET, SO_LINGER, 8) as Buffer;
+      // Socket's own reset cannot go through a TLS socket: mark the TCP socket under it.
+      if (linger.readInt32LE(0) !== 0 && linger.readInt32LE(4) === 0) markReset(this.#done.raw);
+    }
     this.#closed = true;
     this.#pending?.destroy();
     this.#pending = null;
@@ -250,14 +285,16 @@ export class SSLSocket extends Socket {
         tls.on("error", failed);
         tls.on("_tlsError", failed); // a server TLSSocket reports its handshake errors here
         tls.once("close", closed);
+        tls.once("end", closed); // a peer that half-closes mid-handshake only ends the stream
         return () => {
           tls.off(event, succeeded);
           tls.off("error", failed);
           tls.off("_tlsError", failed);
           tls.off("close", closed);
+          tls.off("end", closed);
         };
       });
-      done = this.serverSide ? this.#checkClient(tls, settings) : this.#checkServer(tls, settings);
+      done = this.serverSide ? this.#checkClient(tls, raw, settings) : this.#checkServer(tls, raw, settings);
     } catch (err) {
       abort(tls, raw);
       if (err instanceof TimeoutError) {
@@ -269,11 +306,17 @@ export class SSLSocket extends Socket {
     }
     // Errors after the handshake reach Socket's stream connection, which listens from now on.
     tls.on("error", () => {});
-    if (this.#closed || !adoptStream(this, tls)) {
+    if (this.#closed || !adoptStream(this, tls, this.serverSide ? SERVER_STREAM : CLIENT_STREAM)) {
       abort(tls, raw);
       throw oserror("EBADF");
     }
     this.#done = done;
+    if (this.#early) this.#latest = this.#sessionOf(this.#early, done);
+    this.#early = null;
+  }
+
+  #sessionOf(data: Buffer, done: Handshaken): SSLSession {
+    return newSession(this.context, this.serverHostname, { data, peer: done.peer, verified: done.verified });
   }
 
   #clientSocket(raw: NetSocket, settings: ReturnType<typeof settingsOf>): TLSSocket {
@@ -289,9 +332,10 @@ export class SSLSocket extends Socket {
       ...(settings.alpn ? { ALPNProtocols: settings.alpn } : {}),
       ...(offered ? { session: offered.data } : {}),
     });
+    // TLS 1.2's session comes during the handshake: kept aside until the peer passed the checks.
     tls.on("session", (data: Buffer) => {
-      const peer = this.#done?.peer ?? null;
-      this.#latest = newSession(this.context, host, { data, peer, verified: this.#done?.verified ?? false });
+      if (this.#done) this.#latest = this.#sessionOf(data, this.#done);
+      else this.#early = data;
     });
     return tls;
   }
@@ -309,11 +353,11 @@ export class SSLSocket extends Socket {
   }
 
   /** The server's certificate against the chain and the name, before any byte moves. */
-  #checkServer(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+  #checkServer(tls: TLSSocket, raw: NetSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
     const resumed = tls.isSessionReused();
     const offered = this.#offered ? secretsOf(this.#offered) : null;
     const peer = peerOf(tls) ?? (resumed ? (offered?.peer ?? null) : null);
-    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (settings.verifyMode === CERT_NONE) return { tls, raw, peer, verified: false };
     if (!tls.authorized) {
       const code = tls.authorizationError;
       throw chainError(typeof code === "string" ? code : String(code ?? "CERT_UNTRUSTED"), peer);
@@ -324,13 +368,13 @@ export class SSLSocket extends Socket {
       const failure = checkServerIdentity(host, tls.getPeerCertificate() as NodePeerCertificate);
       if (failure) throw nameError(host, isIP(host) !== 0, peer, failure);
     }
-    return { tls, peer, verified: resumed ? (offered?.verified ?? false) : true };
+    return { tls, raw, peer, verified: resumed ? (offered?.verified ?? false) : true };
   }
 
   /** A client's certificate, when asked for: OpenSSL accepted it only because Node checks it in JavaScript. */
-  #checkClient(tls: TLSSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
+  #checkClient(tls: TLSSocket, raw: NetSocket, settings: ReturnType<typeof settingsOf>): Handshaken {
     const peer = peerOf(tls);
-    if (settings.verifyMode === CERT_NONE) return { tls, peer, verified: false };
+    if (settings.verifyMode === CERT_NONE) return { tls, raw, peer, verified: false };
     if (!peer) {
       if (settings.verifyMode === CERT_REQUIRED) {
         throw new SSLError("peer did not return a certificate", {
@@ -338,7 +382,7 @@ export class SSLSocket extends Socket {
           library: "SSL",
         });
       }
-      return { tls, peer, verified: false };
+      return { tls, raw, peer, verified: false };
     }
     const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
     if (typeof handle?.verifyError !== "function") {
@@ -348,7 +392,7 @@ export class SSLSocket extends Socket {
     if (failure) {
       throw chainError(String((failure as { code?: unknown }).code ?? "CERT_UNTRUSTED"), peer);
     }
-    return { tls, peer, verified: true };
+    return { tls, raw, peer, verified: true };
   }
 }
 
@@ -365,6 +409,8 @@ function peerOf(tls: TLSSocket): X509Certificate | null {
 /** SSLContext.wrapSocket(). */
 export async function wrap(context: SSLContext, sock: Socket, options: WrapSocketOptions): Promise<SSLSocket> {
   if (!(sock instanceof Socket)) throw new TypeError("wrapSocket() needs a hotline Socket");
+  if (sock.type !== SOCK_STREAM)
+    throw oserror("EOPNOTSUPP", "only stream sockets can be wrapped (DTLS is not offered)");
   const serverSide = options.serverSide ?? false;
   const serverHostname = options.serverHostname ?? null;
   const session = options.session ?? null;
@@ -423,10 +469,16 @@ function handshakeDeadline(timeout: number | null): Deadline {
  * reset it the way resetAndDestroy() does (an internal flag; without it, a plain close).
  */
 function abort(tls: TLSSocket, raw: NetSocket): void {
-  const handle = (raw as unknown as { _handle?: { reset?: unknown } })._handle;
-  if (typeof handle?.reset === "function") (raw as unknown as { resetAndClosing: boolean }).resetAndClosing = true;
+  tls.on("error", () => {}); // nobody listens any more: a late failure must not crash the process
+  markReset(raw);
   tls.destroy();
   raw.destroy();
+}
+
+/** Makes the next destroy() of a TCP socket send RST (resetAndDestroy's own flag); nothing for a Unix socket. */
+function markReset(raw: NetSocket): void {
+  const handle = (raw as unknown as { _handle?: { reset?: unknown } })._handle;
+  if (typeof handle?.reset === "function") (raw as unknown as { resetAndClosing: boolean }).resetAndClosing = true;
 }
 
 function eofError(): SSLEOFError {

@@ -1,13 +1,14 @@
 /**
- * The stream contract, run for every stream transport (tcp4, tcp6, unix): recv, send,
- * sendall, close, shutdown and timeouts behave as Python's socket module says.
+ * The stream contract, run for every stream transport (tcp4, tcp6, unix, and TLS over
+ * tcp4): recv, send, sendall, close, shutdown and timeouts behave as Python's socket
+ * module says.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { random, sha256 } from "../helpers/data.js";
-import { listener, pair, TRANSPORTS } from "../helpers/transports.js";
+import { connectTo, dialer, listener, pair, STREAM_TRANSPORTS } from "../helpers/transports.js";
 import { within } from "../helpers/within.js";
 
 /** Reads until end of stream; returns everything. */
@@ -17,7 +18,7 @@ async function readAll(s: socket.Socket): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-for (const t of TRANSPORTS) {
+for (const t of STREAM_TRANSPORTS) {
   describe(`stream contract over ${t.name}`, () => {
     test("recv(n) returns what is there, at most n bytes, and keeps the rest", async () => {
       const [a, b] = await pair(t);
@@ -207,8 +208,12 @@ for (const t of TRANSPORTS) {
       assert.equal(gotB, sha256(toB), "what the accepted side read");
       assert.equal(gotA, sha256(toA), "what the dialing side read");
       // Fresh memory per read would give every chunk its own; the pool has four buffers.
-      assert.ok(memoryB <= 6 && chunksB > 100, `${chunksB} chunks in ${memoryB} buffers (accepted side)`);
-      assert.ok(memoryA <= 8 && chunksA > 100, `${chunksA} chunks in ${memoryA} buffers (dialing side)`);
+      // Not over TLS: Node's TLS socket hands out OpenSSL's decrypted output, and the read
+      // pool works on a TCP or pipe handle only.
+      if (!t.tls) {
+        assert.ok(memoryB <= 6 && chunksB > 100, `${chunksB} chunks in ${memoryB} buffers (accepted side)`);
+        assert.ok(memoryA <= 8 && chunksA > 100, `${chunksA} chunks in ${memoryA} buffers (dialing side)`);
+      }
       await a.close();
       await b.close();
     });
@@ -481,15 +486,11 @@ for (const t of TRANSPORTS) {
       s.settimeout(7);
       try {
         socket.setdefaulttimeout(3);
-        const c1 = socket.socket(t.family);
-        assert.equal(c1.gettimeout(), 3, "new sockets take the default too");
-        await c1.connect(s.getsockname());
-        const [conn1] = await s.accept();
+        assert.equal(socket.socket(t.family).gettimeout(), 3, "new sockets take the default too");
+        const [c1, conn1] = await connectTo(t, s);
         assert.equal(conn1.gettimeout(), 3);
         socket.setdefaulttimeout(null);
-        const c2 = socket.socket(t.family);
-        await c2.connect(s.getsockname());
-        const [conn2] = await s.accept();
+        const [c2, conn2] = await connectTo(t, s);
         assert.equal(conn2.gettimeout(), null);
         await Promise.all([c1.close(), c2.close(), conn1.close(), conn2.close()]);
       } finally {
@@ -498,7 +499,11 @@ for (const t of TRANSPORTS) {
       }
     });
 
-    test("a recv pending when the peer resets fails with ConnectionResetError", async () => {
+    test("a recv pending when the peer resets fails with ConnectionResetError", {
+      skip: t.tls
+        ? "over TLS 1.3 a reset right after the handshake reaches Node's TLS server as end of stream (its session-ticket write fails first); ssl-socket.test.ts checks the reset after a first exchange"
+        : false,
+    }, async () => {
       if (t.family === socket.AF_UNIX) return; // SO_LINGER 0 resets TCP only
       const [a, b] = await pair(t);
       const pending = b.recv(10);
@@ -549,16 +554,16 @@ for (const t of TRANSPORTS) {
 
     test("connections() yields callers and ends when the listener closes", async () => {
       const s = await listener(t);
-      const callers = [socket.socket(t.family), socket.socket(t.family)];
-      await Promise.all(callers.map((c) => c.connect(s.getsockname())));
+      const callers = [await dialer(t), await dialer(t)];
+      // Not awaited before accepting: a TLS connect ends only with the accepting side's handshake.
+      const connecting = Promise.all(callers.map((c) => c.connect(s.getsockname())));
       const seen: socket.Socket[] = [];
       for await (const [conn] of s.connections()) {
         seen.push(conn);
         if (seen.length === 2) break;
       }
-      const c3 = socket.socket(t.family);
-      await c3.connect(s.getsockname());
-      const [conn3] = await within(s.accept(), 5000, "accept after break");
+      await within(connecting, 5000, "the two callers");
+      const [c3, conn3] = await within(connectTo(t, s), 5000, "accept after break");
       seen.push(conn3);
       const ended = (async () => {
         for await (const [conn] of s.connections()) seen.push(conn);
