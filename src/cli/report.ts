@@ -5,6 +5,7 @@
 import type { Writable } from "node:stream";
 import { debuglog } from "node:util";
 import { OSError } from "../index.js";
+import { SSLError } from "../ssl/index.js";
 
 /**
  * NODE_DEBUG=hotline: what the CLI decided and what happened to each connection (the
@@ -49,6 +50,9 @@ export class Reporter {
  * errno code (stdout's ENOSPC); the message itself for anything else.
  */
 export function reason(err: unknown): string {
+  if (err instanceof SSLError && err.reason?.endsWith("ALERT_CERTIFICATE_REQUIRED")) {
+    return "the server wants a client certificate (--ssl-cert and --ssl-key)";
+  }
   const code = (err as { code?: unknown } | null)?.code;
   const os =
     err instanceof OSError ? err : typeof code === "string" && /^E[A-Z]+$/.test(code) ? new OSError(code) : null;
