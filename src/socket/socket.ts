@@ -462,16 +462,34 @@ export class Socket {
     return from.conn.forward(to, end);
   }
 
-  /** Accepted connections as `[conn, address]`, until the listening socket is closed. */
-  async *connections(): AsyncGenerator<[Socket, Address], void, undefined> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (this.#state.kind === "closed") return;
-        throw err;
-      }
-    }
+  /**
+   * Accepted connections as `[conn, address]`, until the listening socket is closed. A
+   * plain iterator over accept() rather than an async generator: one promise per caller
+   * instead of three, on every server's accept path. After it ended (closed, failed or
+   * left by `break`) it stays done.
+   */
+  connections(): AsyncIterableIterator<[Socket, Address]> {
+    let done = false;
+    const end: IteratorResult<[Socket, Address]> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<[Socket, Address]> = {
+      next: () => {
+        if (done) return Promise.resolve(end);
+        return this.accept().then(
+          (pair) => ({ value: pair, done: false }),
+          (err: unknown) => {
+            done = true;
+            if (this.#state.kind === "closed") return end;
+            throw err;
+          },
+        );
+      },
+      return: () => {
+        done = true;
+        return Promise.resolve(end);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Datagrams as `[data, address]`, until the socket is closed. */
