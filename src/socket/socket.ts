@@ -109,7 +109,7 @@ export class Socket {
   #unixPeer = "";
   /** The error of a connect that failed in the background, for SO_ERROR. */
   #pendingError: OSError | null = null;
-  readonly #opts: Options;
+  #opts: Options;
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     if (!Number.isInteger(family) || !Number.isInteger(type) || !Number.isInteger(proto)) {
@@ -212,7 +212,7 @@ export class Socket {
     if (state.kind !== "listening") throw oserror("EINVAL", "accept() needs a listening socket");
     const conn = await state.listener.accept(this.#deadline());
     const sock = new Socket(this.family, this.type, this.proto);
-    Object.assign(sock.#opts, this.#opts);
+    sock.#opts = { ...this.#opts }; // a copy of the same shape: cheaper than Object.assign into the fresh one
     sock.#unixLocal = this.#unixLocal;
     // TCP_NODELAY set before bind() is on the listening socket, so this one has it from
     // the kernel; told so, Node sets it again only if the option was turned off since.
@@ -382,13 +382,16 @@ export class Socket {
     this.#state = { kind: "closed" };
     const [onoff, seconds] = this.#opts.linger;
     const linger = onoff ? seconds : null;
+    if (state.kind === "connected") {
+      // Every accepted socket ends here: StreamConn.close never rejects, so no wrapper.
+      this.#closing = state.conn.close(linger);
+      return this.#closing;
+    }
     const closing = (async (): Promise<void> => {
       switch (state.kind) {
         case "bound":
         case "listening":
           return state.listener.close();
-        case "connected":
-          return state.conn.close(linger);
         case "connecting":
           // Closing a socket that is still dialling abandons the dial; whatever waits for
           // the connection fails with EBADF instead of waiting forever.
