@@ -155,6 +155,23 @@ for (const t of TRANSPORTS) {
       await b.close();
     });
 
+    test("regression: a sendall with a timeout that waits for room is woken by 'drain' (the listener is made lazily)", async () => {
+      const [a, b] = await pair(t);
+      a.settimeout(20); // far beyond the test's own deadline: only 'drain' can end the wait in time
+      const first = random(32 * 1024 * 1024); // more than the kernel holds: Node keeps the rest
+      const second = random(4096);
+      const want = sha256(Buffer.concat([first, second]));
+      const sending = Promise.all([a.sendall(first), a.sendall(second)]).then(() => a.close());
+      try {
+        const got = await within(readAll(b), 15_000, "both sends");
+        await within(sending, 5000, "the second sendall");
+        assert.equal(sha256(got), want);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     test("a blocking sendall resolves once the kernel took the last byte; then the buffer is free", async () => {
       const [a, b] = await pair(t);
       const data = random(32 * 1024 * 1024); // far more than the kernel's buffers hold
