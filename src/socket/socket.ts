@@ -121,7 +121,7 @@ export class Socket {
   #unixPeer = "";
   /** The error of a connect that failed in the background, for SO_ERROR. */
   #pendingError: OSError | null = null;
-  readonly #opts: Options;
+  #opts: Options;
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     if (!Number.isInteger(family) || !Number.isInteger(type) || !Number.isInteger(proto)) {
@@ -248,7 +248,7 @@ export class Socket {
     if (state.kind !== "listening") throw oserror("EINVAL", "accept() needs a listening socket");
     const conn = await state.listener.accept(this.#deadline());
     const sock = new Socket(this.family, this.type, this.proto);
-    Object.assign(sock.#opts, this.#opts);
+    sock.#opts = { ...this.#opts }; // a copy of the same shape: cheaper than Object.assign into the fresh one
     sock.#unixLocal = this.#unixLocal;
     // TCP_NODELAY set before bind() is on the listening socket, so this one has it from
     // the kernel; told so, Node sets it again only if the option was turned off since.
@@ -418,13 +418,16 @@ export class Socket {
     this.#state = { kind: "closed" };
     const [onoff, seconds] = this.#opts.linger;
     const linger = onoff ? seconds : null;
+    if (state.kind === "connected") {
+      // Every accepted socket ends here: StreamConn.close never rejects, so no wrapper.
+      this.#closing = state.conn.close(linger);
+      return this.#closing;
+    }
     const closing = (async (): Promise<void> => {
       switch (state.kind) {
         case "bound":
         case "listening":
           return state.listener.close();
-        case "connected":
-          return state.conn.close(linger);
         case "connecting":
           // Closing a socket that is still dialling abandons the dial; whatever waits for
           // the connection fails with EBADF instead of waiting forever.
@@ -498,16 +501,34 @@ export class Socket {
     return from.conn.forward(to, end);
   }
 
-  /** Accepted connections as `[conn, address]`, until the listening socket is closed. */
-  async *connections(): AsyncGenerator<[Socket, Address], void, undefined> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (this.#state.kind === "closed") return;
-        throw err;
-      }
-    }
+  /**
+   * Accepted connections as `[conn, address]`, until the listening socket is closed. A
+   * plain iterator over accept() rather than an async generator: one promise per caller
+   * instead of three, on every server's accept path. After it ended (closed, failed or
+   * left by `break`) it stays done.
+   */
+  connections(): AsyncIterableIterator<[Socket, Address]> {
+    let done = false;
+    const end: IteratorResult<[Socket, Address]> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<[Socket, Address]> = {
+      next: () => {
+        if (done) return Promise.resolve(end);
+        return this.accept().then(
+          (pair) => ({ value: pair, done: false }),
+          (err: unknown) => {
+            done = true;
+            if (this.#state.kind === "closed") return end;
+            throw err;
+          },
+        );
+      },
+      return: () => {
+        done = true;
+        return Promise.resolve(end);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Datagrams as `[data, address]`, until the socket is closed. */

@@ -88,12 +88,17 @@ export class StreamConn {
   /** Beside each queued chunk, the read pool's buffer it lies in, or null. */
   readonly #owners: (Buffer | null)[] = [];
   #queued = 0;
-  readonly #waiters = new Set<() => void>();
+  /**
+   * Who waits for the next change (#change, a forward's watch on its destination). Made,
+   * with the 'drain' listener only they need, when the first one comes: most connections
+   * never have one (a blocking recv and forward are answered from the callbacks).
+   */
+  #waiters: Set<() => void> | null = null;
   /** Wakes every waiter once; a waiter that still has to wait registers again. */
   readonly #wake = (): void => {
     if (this.#reader) this.#serveReader(this.#reader);
     if (this.#relay) this.#relayCheck(this.#relay);
-    if (this.#waiters.size === 0) return;
+    if (this.#waiters === null || this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const waiter of waiters) waiter();
@@ -132,7 +137,15 @@ export class StreamConn {
       this.#wake();
     });
     sock.on("close", this.#wake);
-    sock.on("drain", this.#wake);
+  }
+
+  /** Wakes `waiter` at the next change (data, end, error, close, drain). */
+  #addWaiter(waiter: () => void): void {
+    if (this.#waiters === null) {
+      this.#waiters = new Set();
+      this.#sock.on("drain", this.#wake);
+    }
+    this.#waiters.add(waiter);
   }
 
   /** The Node socket, for addresses and options. Never read from or write to it directly. */
@@ -247,7 +260,7 @@ export class StreamConn {
       this.#reader = null;
       answer(reader, this.#handOut(chunk, owner, reader.borrow));
       if (owner !== null) this.#pool?.dequeued(owner);
-      if (this.#waiters.size > 0) this.#wake();
+      if (this.#waiters !== null && this.#waiters.size > 0) this.#wake();
       return;
     }
     this.#enqueue(chunk, owner);
@@ -309,14 +322,15 @@ export class StreamConn {
       this.#relay = relay;
       if (!this.#poolTried) this.#poolWanted = true;
       this.#relayQueued(relay); // what was received before goes first
-      if (conn) {
-        // dest failing ends the call even while nothing arrives here.
+      if (conn && conn !== this) {
+        // dest failing ends the call even while nothing arrives here. (An echo's dest is
+        // this connection, whose failure #relayCheck sees already.)
         const watch = (): void => {
           if (this.#relay !== relay) return;
           if (conn.#error) this.#relayEnd(relay, conn.#error);
-          else conn.#waiters.add(watch);
+          else conn.#addWaiter(watch);
         };
-        conn.#waiters.add(watch);
+        conn.#addWaiter(watch);
       }
       if (!this.#reading) this.#startReading();
       else this.#resumeIfRoom();
@@ -563,11 +577,11 @@ export class StreamConn {
 
   /** Resolves at the next event that may change what recv or send can do. */
   #change(deadline: Deadline): Promise<void> {
-    if (deadline.unbounded) return new Promise<void>((resolve) => this.#waiters.add(resolve)); // the hot path
+    if (deadline.unbounded) return new Promise<void>((resolve) => this.#addWaiter(resolve)); // the hot path
     return until<void>(deadline, (done) => {
       const waiter = (): void => done();
-      this.#waiters.add(waiter);
-      return () => this.#waiters.delete(waiter);
+      this.#addWaiter(waiter);
+      return () => this.#waiters?.delete(waiter);
     });
   }
 }

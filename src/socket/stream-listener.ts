@@ -24,6 +24,8 @@ export class StreamListener {
   readonly #server: Server;
   readonly #queue: StreamConn[] = [];
   readonly #waiters = new Set<() => void>();
+  /** accept() calls without a deadline, oldest first: an arriving connection goes straight to the first. */
+  readonly #takers: Taker[] = [];
   #backlog = BACKLOG_BEFORE_LISTEN;
   #error: OSError | null = null;
   #closed = false;
@@ -57,6 +59,7 @@ export class StreamListener {
     });
     server.on("error", (err) => {
       listener.#error ??= fromNodeError(err);
+      listener.#failTakers(listener.#error);
       listener.#wake();
     });
     server.on("connection", (sock) => listener.#arrive(sock));
@@ -91,13 +94,14 @@ export class StreamListener {
   /** The next waiting connection, paused; its data stays in the kernel until read. */
   accept(deadline: Deadline): Promise<StreamConn> {
     // Not an async function: a waiting connection is handed over with no extra turn, and
-    // a blocking wait is one promise woken by #wake, with no timer and no cleanup.
+    // a blocking wait is one promise that #arrive resolves, with no timer and no cleanup.
     if (this.#closed) return Promise.reject(oserror("EBADF"));
     const conn = this.#queue.shift();
     if (conn) return Promise.resolve(conn);
     if (this.#error) return Promise.reject(this.#error);
+    // A blocking accept is handed its connection by #arrive: one promise, no second look.
+    if (deadline.unbounded) return new Promise<StreamConn>((resolve, reject) => this.#takers.push({ resolve, reject }));
     const next = (): Promise<StreamConn> => this.accept(deadline);
-    if (deadline.unbounded) return new Promise<void>((resolve) => this.#waiters.add(resolve)).then(next);
     return until<void>(deadline, (done) => {
       const waiter = (): void => done();
       this.#waiters.add(waiter);
@@ -114,6 +118,7 @@ export class StreamListener {
     if (!this.#closed) {
       this.#closed = true;
       for (const conn of this.#queue.splice(0)) conn.sock.destroy();
+      this.#failTakers(oserror("EBADF"));
       this.#wake();
       this.#server.close();
     }
@@ -122,6 +127,11 @@ export class StreamListener {
 
   #arrive(sock: NetSocket): void {
     const conn = new StreamConn(sock); // its error listener is attached before anything can fail
+    const taker = this.#takers.shift();
+    if (taker) {
+      taker.resolve(conn); // accepted at once: it never waits in the queue
+      return;
+    }
     if (this.#queue.length >= this.#backlog) {
       debug("backlog of %d full: resetting a connection", this.#backlog);
       sock.resetAndDestroy();
@@ -131,6 +141,10 @@ export class StreamListener {
     this.#wake();
   }
 
+  #failTakers(err: OSError): void {
+    for (const taker of this.#takers.splice(0)) taker.reject(err);
+  }
+
   /** Wakes every waiting accept once; one that finds nothing waits again. */
   #wake(): void {
     if (this.#waiters.size === 0) return;
@@ -138,6 +152,11 @@ export class StreamListener {
     this.#waiters.clear();
     for (const waiter of waiters) waiter();
   }
+}
+
+interface Taker {
+  resolve: (conn: StreamConn) => void;
+  reject: (err: OSError) => void;
 }
 
 type NoDelayHandle = { setNoDelay?: (on: boolean) => number };

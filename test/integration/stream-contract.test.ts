@@ -156,6 +156,23 @@ for (const t of STREAM_TRANSPORTS) {
       await b.close();
     });
 
+    test("regression: a sendall with a timeout that waits for room is woken by 'drain' (the listener is made lazily)", async () => {
+      const [a, b] = await pair(t);
+      a.settimeout(20); // far beyond the test's own deadline: only 'drain' can end the wait in time
+      const first = random(32 * 1024 * 1024); // more than the kernel holds: Node keeps the rest
+      const second = random(4096);
+      const want = sha256(Buffer.concat([first, second]));
+      const sending = Promise.all([a.sendall(first), a.sendall(second)]).then(() => a.close());
+      try {
+        const got = await within(readAll(b), 15_000, "both sends");
+        await within(sending, 5000, "the second sendall");
+        assert.equal(sha256(got), want);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     test("a blocking sendall resolves once the kernel took the last byte; then the buffer is free", async () => {
       const [a, b] = await pair(t);
       const data = random(32 * 1024 * 1024); // far more than the kernel's buffers hold
@@ -572,6 +589,24 @@ for (const t of STREAM_TRANSPORTS) {
       await within(ended, 5000, "connections() to end");
       assert.equal(seen.length, 3);
       await Promise.all([...callers, c3, ...seen].map((x) => x.close()));
+    });
+
+    test("connections() as a plain iterator: gives accept()'s address, and stays done once left", async () => {
+      const s = await listener(t);
+      const caller = socket.socket(t.family);
+      await caller.connect(s.getsockname());
+      const it = s.connections();
+      const first = await within(it.next(), 5000, "first caller");
+      assert.equal(first.done, false);
+      const [conn, address] = first.value as [socket.Socket, socket.Address];
+      assert.deepEqual(address, t.family === socket.AF_UNIX ? "" : caller.getsockname());
+      // Left (as `break` does): a caller waiting now is for accept(), not for this iterator.
+      assert.deepEqual(await it.return?.(), { value: undefined, done: true });
+      const late = socket.socket(t.family);
+      await late.connect(s.getsockname());
+      assert.equal((await within(it.next(), 5000, "next after return")).done, true);
+      const [lateConn] = await within(s.accept(), 5000, "accept after return");
+      await Promise.all([caller, late, conn, lateConn, s].map((x) => x.close()));
     });
   });
 }
