@@ -593,19 +593,22 @@ for (const t of STREAM_TRANSPORTS) {
 
     test("connections() as a plain iterator: gives accept()'s address, and stays done once left", async () => {
       const s = await listener(t);
-      const caller = socket.socket(t.family);
-      await caller.connect(s.getsockname());
+      const caller = await dialer(t);
+      // Not awaited before accepting: a TLS connect ends only with the accepting side's handshake.
+      const connecting = caller.connect(s.getsockname());
       const it = s.connections();
       const first = await within(it.next(), 5000, "first caller");
+      await within(connecting, 5000, "the caller");
       assert.equal(first.done, false);
       const [conn, address] = first.value as [socket.Socket, socket.Address];
       assert.deepEqual(address, t.family === socket.AF_UNIX ? "" : caller.getsockname());
       // Left (as `break` does): a caller waiting now is for accept(), not for this iterator.
       assert.deepEqual(await it.return?.(), { value: undefined, done: true });
-      const late = socket.socket(t.family);
-      await late.connect(s.getsockname());
+      const late = await dialer(t);
+      const lateConnecting = late.connect(s.getsockname());
       assert.equal((await within(it.next(), 5000, "next after return")).done, true);
       const [lateConn] = await within(s.accept(), 5000, "accept after return");
+      await within(lateConnecting, 5000, "the late caller");
       await Promise.all([caller, late, conn, lateConn, s].map((x) => x.close()));
     });
   });
