@@ -5,6 +5,7 @@
  * (ncat, openssl, Python's ssl) in both roles.
  */
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -270,6 +271,25 @@ describe("TLS with the other topologies", () => {
     assert.equal(sha256(c.stdout), sha256(data));
   });
 
+  test("--max-conns over TLS: the caller past the limit is refused, the first keeps talking", async () => {
+    const pki = testPki();
+    const server = tlsListener(["-k", "-v", "--max-conns", "1"]);
+    const port = await listening(server);
+    const dial = ["--ssl-trustfile", pki.ca.certPath, "localhost", port];
+    const first = hotline(dial, { lifetimeMs: 20_000 });
+    await server.line(/call from 127\.0\.0\.1:\d+/);
+    // Refused after its handshake (the count is the topology's): the reset reaches a TLS 1.3
+    // client as the end of the call, so only "not served" is asserted, not its exit code.
+    await exitOf(hotline(dial, { stdin: "too many\n" }));
+    await server.line(/refused 127\.0\.0\.1:\d+: --max-conns 1 reached/);
+    first.proc.stdin?.write("still here\n");
+    await server.line(/still here/);
+    assert.doesNotMatch(server.stdout, /too many/);
+    first.kill();
+    server.kill();
+    await Promise.all([first.done(), server.done()]);
+  });
+
   test("a denied caller gets no TLS handshake: not one byte of a ServerHello", async () => {
     const server = tlsListener(["-k", "-v", "--deny", "127.0.0.1"]);
     const port = Number(await listening(server));
@@ -381,9 +401,22 @@ describe("TLS: bad input is exit 2 with one line", () => {
     join(dir, "garbage.pem"),
     "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
   );
+  // An encrypted key: hotline has no passphrase option (nor has ncat), so it is refused at once.
+  const encrypted = createPrivateKey(pki.server.key).export({
+    format: "pem",
+    type: "pkcs8",
+    cipher: "aes-256-cbc",
+    passphrase: "secret",
+  });
+  writeFileSync(join(dir, "encrypted.key"), encrypted);
   const cases: [string, string[], RegExp][] = [
     ["a missing certificate file", ["-l", "0", "--ssl-cert", join(dir, "nope.pem")], /--ssl-cert .*nope\.pem: /],
     ["garbage PEM", ["-l", "0", "--ssl-cert", join(dir, "garbage.pem")], /--ssl-cert .*garbage\.pem: /],
+    [
+      "an encrypted key",
+      ["-l", "0", "--ssl-cert", pki.server.certPath, "--ssl-key", join(dir, "encrypted.key")],
+      /--ssl-cert .*: the key in .*encrypted\.key is encrypted/,
+    ],
     [
       "a key that does not match",
       ["-l", "0", "--ssl-cert", pki.server.certPath, "--ssl-key", pki.client.keyPath],

@@ -427,6 +427,8 @@ conn.close()
     await tmux.waitFor("k", /to all> $/m);
     tmux.type("k", "@2 just for two");
     assert.equal((await two.recv(100))?.toString(), "just for two\n");
+    tmux.type("k", "/msg 2 the chat room's way");
+    assert.equal((await two.recv(100))?.toString(), "the chat room's way\n");
     tmux.type("k", "for everyone");
     assert.equal((await one.recv(100))?.toString(), "for everyone\n");
     assert.equal((await two.recv(100))?.toString(), "for everyone\n");

@@ -15,7 +15,8 @@
  *   Ctrl-D hangs up politely (FIN, then the last words are still shown); Ctrl-C hangs up
  *   at once (exit 130). When the call ends the input line is erased, and text you had
  *   not sent is named as discarded.
- * - With several callers (-k): plain text goes to everyone, "@2 text" to caller #2 only,
+ * - With several callers (-k): plain text goes to everyone, "@2 text" (or the chat room's
+ *   "/msg 2 text") to caller #2 only,
  *   "/to 2" makes #2 the default, "/to all" undoes it, "/who" lists the callers,
  *   "//text" sends "/text". The prompt always shows who you are talking to; a line is
  *   never sent to more people than you chose (if #2 hangs up, text for #2 goes nowhere).
@@ -398,7 +399,13 @@ export class Talk {
 
   #command(line: string): void {
     const [word, arg] = line.split(/\s+/, 2);
-    if (word === "/who") {
+    // The chat room's spelling of "@N text", so the same words work in both.
+    const msg = this.#switchboard ? /^\/msg\s+#?(\d+)\s(.*)$/.exec(line) : null;
+    if (msg) {
+      this.#send(`@${msg[1]} ${msg[2] ?? ""}`);
+    } else if (word === "/msg" && this.#switchboard) {
+      this.#notice("/msg N text: says text to caller #N only");
+    } else if (word === "/who") {
       if (this.#callers.size === 0) this.#notice("nobody is on the line");
       for (const caller of this.#callers.values()) this.#notice(this.#name(caller));
     } else if (word === "/to" && arg === "all") {
@@ -414,7 +421,7 @@ export class Talk {
     } else {
       this.#notice(
         this.#switchboard
-          ? "text goes to everyone; '@N text' to caller #N only; '/to N' or '/to all' sets who hears you; /who lists callers; '//text' sends '/text'; Ctrl-D hangs up, Ctrl-C quits"
+          ? "text goes to everyone; '@N text' (or '/msg N text') to caller #N only; '/to N' or '/to all' sets who hears you; /who lists callers; '//text' sends '/text'; Ctrl-D hangs up, Ctrl-C quits"
           : "type and press Enter to talk; '//text' sends '/text'; Ctrl-D hangs up politely, Ctrl-C at once",
       );
     }
