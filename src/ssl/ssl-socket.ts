@@ -365,8 +365,17 @@ export class SSLSocket extends Socket {
     // A resumed session was verified for this very name (wrap refuses any other).
     if (settings.checkHostname && !resumed) {
       const host = this.serverHostname as string;
-      const failure = checkServerIdentity(host, tls.getPeerCertificate() as NodePeerCertificate);
-      if (failure) throw nameError(host, isIP(host) !== 0, peer, failure);
+      const ip = isIP(host) !== 0;
+      // An IP is matched by OpenSSL against the certificate's IP entries only: Node 22.23's
+      // checkServerIdentity misses ::1 written as 0:0:0:0:0:0:0:1 in the certificate.
+      const failure = ip
+        ? peer?.checkIP(host) === undefined
+          ? Object.assign(new Error(`IP: ${host} is not in the certificate's IP entries`), {
+              code: "ERR_TLS_CERT_ALTNAME_INVALID",
+            })
+          : undefined
+        : checkServerIdentity(host, tls.getPeerCertificate() as NodePeerCertificate);
+      if (failure) throw nameError(host, ip, peer, failure);
     }
     return { tls, raw, peer, verified: resumed ? (offered?.verified ?? false) : true };
   }

@@ -140,6 +140,17 @@ for (const [name, pem, host, code, message, nodeCode] of cases) {
   });
 }
 
+test("an IP literal verifies against the certificate's IP entries, ::1 included (Node 22.23's checkServerIdentity refused ::1 written as 0:0:0:0:0:0:0:1)", async () => {
+  for (const host of ["127.0.0.1", "::1"]) {
+    const server = await hotlineServer(serverContext());
+    const sock = await dial(clientContext(), server.port, host);
+    assert.equal((await sock.recv(10))?.toString(), "hi", `verified as ${host}`);
+    await sock.close();
+    await server.results;
+    await server.close();
+  }
+});
+
 test("CERT_NONE connects to any certificate; getpeercert() is {} then, the DER and peerCertificate() are still there", async () => {
   const pki = testPki();
   const server = await hotlineServer(serverContext(pki.selfSigned));
