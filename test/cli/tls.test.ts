@@ -364,7 +364,7 @@ describe("TLS: the listener is never blocked", () => {
     await server.done();
   });
 
-  test("a client certificate is required with --ssl-trustfile on the listener", async () => {
+  test("a client certificate is required with --ssl-trustfile on the listener; the refused client exits (on Node 24 it spun at 100% CPU: a reset asked while its FIN was queued)", async () => {
     const pki = testPki();
     const server = tlsListener(["-k", "--ssl-trustfile", pki.ca.certPath]);
     const port = await listening(server);
