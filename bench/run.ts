@@ -201,6 +201,36 @@ const PIPE_TOOLS: Tool[] = [
   },
 ];
 
+/**
+ * One transfer through a tool: its listener writes into the checking sink, its dialler
+ * reads `redirect` (after an optional `prefix |`). Returns the time, what the sink saw
+ * ("bytes checksum"), the exit codes and each side's CPU and peak RSS.
+ */
+async function transfer(
+  tool: Tool,
+  prefix: string,
+  redirect: string,
+): Promise<{ seconds: number; got: string; ok: boolean; stderr: string; cpu: number; rss: number }> {
+  const port = await freePort();
+  const [ruL, ruC, sink] = ["ru-l", "ru-c", "sink"].map((f) => join(WORK, f)) as [string, string, string];
+  rmSync(sink, { force: true });
+  const listener = bash(`${q(BIN)} rusage ${ruL} ${tool.listen(port)} < /dev/null | ${q(BIN)} sink > ${q(sink)}`);
+  await listener.ready();
+  const started = performance.now();
+  const client = bash(`${prefix} ${q(BIN)} rusage ${ruC} ${tool.dial(port)} ${redirect}`);
+  const [cl, ll] = await Promise.all([client.exited, listener.exited]);
+  const seconds = (performance.now() - started) / 1000;
+  const [l, c] = [rusage(ruL), rusage(ruC)];
+  return {
+    seconds,
+    got: readFileSync(sink, "utf8").trim(),
+    ok: cl === 0 && ll === 0,
+    stderr: `exit ${cl}/${ll}\n${client.stderr}${listener.stderr}`,
+    cpu: l.cpu + c.cpu,
+    rss: l.rss + c.rss,
+  };
+}
+
 async function pipeWorkload(): Promise<void> {
   const file = join(WORK, "2GiB.bin");
   execFileSync("sh", ["-c", `head -c ${PIPE_BYTES} /dev/urandom > ${q(file)}`]);
@@ -222,26 +252,16 @@ async function pipeWorkload(): Promise<void> {
           for (const [m, u, h] of metrics) missing(source.name, tool.name, m, u, h, `${tool.bin} is not installed`);
           continue;
         }
-        const port = await freePort();
-        const [ruL, ruC, sink] = ["ru-l", "ru-c", "sink"].map((f) => join(WORK, f)) as [string, string, string];
-        rmSync(sink, { force: true });
-        const listener = bash(`${q(BIN)} rusage ${ruL} ${tool.listen(port)} < /dev/null | ${q(BIN)} sink > ${q(sink)}`);
-        await listener.ready();
-        const started = performance.now();
-        const client = bash(`${source.prefix} ${q(BIN)} rusage ${ruC} ${tool.dial(port)} ${source.redirect}`);
-        const [cl, ll] = await Promise.all([client.exited, listener.exited]);
-        const seconds = (performance.now() - started) / 1000;
-        const got = readFileSync(sink, "utf8").trim();
-        if (cl !== 0 || ll !== 0 || got !== source.expect) {
+        const { seconds, got, ok, stderr, cpu, rss } = await transfer(tool, source.prefix, source.redirect);
+        if (!ok || got !== source.expect) {
           throw new Error(
-            `${tool.name} ${source.name}: data lost or corrupted (exit ${cl}/${ll}; expected "${source.expect}", sink saw "${got}")\n${client.stderr}${listener.stderr}`,
+            `${tool.name} ${source.name}: data lost or corrupted (expected "${source.expect}", sink saw "${got}"; ${stderr})`,
           );
         }
-        const [l, c] = [rusage(ruL), rusage(ruC)];
         const gb = PIPE_BYTES / 1e9;
         record(source.name, tool.name, "throughput", "GB/s", true, gb / seconds);
-        record(source.name, tool.name, "CPU per GB", "CPU-s/GB", false, (l.cpu + c.cpu) / gb);
-        record(source.name, tool.name, "peak RSS, both", "MiB", false, (l.rss + c.rss) / 2 ** 20);
+        record(source.name, tool.name, "CPU per GB", "CPU-s/GB", false, cpu / gb);
+        record(source.name, tool.name, "peak RSS, both", "MiB", false, rss / 2 ** 20);
         progress(`${source.name} ${tool.name}: ${(gb / seconds).toFixed(2)} GB/s`);
       }
     }
@@ -304,29 +324,19 @@ async function tlsWorkload(): Promise<void> {
         missing("TLS pipe", tool.name, "throughput", "GB/s", true, `${tool.bin} is not installed`);
         continue;
       }
-      const port = await freePort();
-      const [ruL, ruC, sink] = ["ru-l", "ru-c", "sink"].map((f) => join(WORK, f)) as [string, string, string];
-      rmSync(sink, { force: true });
-      const listener = bash(`${q(BIN)} rusage ${ruL} ${tool.listen(port)} < /dev/null | ${q(BIN)} sink > ${q(sink)}`);
-      await listener.ready();
-      const started = performance.now();
-      const client = bash(`${q(BIN)} rusage ${ruC} ${tool.dial(port)} < ${q(file)}`);
-      const [cl, ll] = await Promise.all([client.exited, listener.exited]);
-      const seconds = (performance.now() - started) / 1000;
-      const got = readFileSync(sink, "utf8").trim();
+      const { seconds, got, ok, stderr, cpu } = await transfer(tool, "", `< ${q(file)}`);
       const arrived = Number(got.split(" ")[0]);
       const tail = tool.losesTail && arrived > TLS_BYTES - 16 * 2 ** 20 && arrived < TLS_BYTES;
       if (tail)
         progress(`TLS pipe ${tool.name}: lost the last ${TLS_BYTES - arrived} bytes (measured on what arrived)`);
-      else if (cl !== 0 || ll !== 0 || got !== expect) {
+      else if (!ok || got !== expect) {
         throw new Error(
-          `${tool.name} TLS pipe: data lost or corrupted (exit ${cl}/${ll}; expected "${expect}", sink saw "${got}")\n${client.stderr}${listener.stderr}`,
+          `${tool.name} TLS pipe: data lost or corrupted (expected "${expect}", sink saw "${got}"; ${stderr})`,
         );
       }
-      const [l, c] = [rusage(ruL), rusage(ruC)];
       const gb = (tail ? arrived : TLS_BYTES) / 1e9;
       record("TLS pipe", tool.name, "throughput", "GB/s", true, gb / seconds);
-      record("TLS pipe", tool.name, "CPU per GB", "CPU-s/GB", false, (l.cpu + c.cpu) / gb);
+      record("TLS pipe", tool.name, "CPU per GB", "CPU-s/GB", false, cpu / gb);
       progress(`TLS pipe ${tool.name}: ${(gb / seconds).toFixed(2)} GB/s`);
 
       if (!have("openssl")) {

@@ -82,6 +82,8 @@ export class SSLSocket extends Socket {
   #done: Handshaken | null = null;
   /** Connected, handshake not done yet (doHandshakeOnConnect false). */
   #pending: NetSocket | null = null;
+  /** The handshake under way: close() ends it at once rather than leaving it to its timeout. */
+  #inFlight: { tls: TLSSocket; raw: NetSocket } | null = null;
   #handshaking: Promise<void> | null = null;
   #dialling = false;
   #closed = false;
@@ -202,6 +204,7 @@ export class SSLSocket extends Socket {
     this.#closed = true;
     this.#pending?.destroy();
     this.#pending = null;
+    if (this.#inFlight) abort(this.#inFlight.tls, this.#inFlight.raw);
     return super.close();
   }
 
@@ -279,6 +282,7 @@ export class SSLSocket extends Socket {
     const settings = settingsOf(this.context);
     const tls = this.serverSide ? this.#serverSocket(raw, settings) : this.#clientSocket(raw, settings);
     let done: Handshaken;
+    this.#inFlight = { tls, raw };
     try {
       await until<void>(deadline, (ok, fail) => {
         const succeeded = (): void => ok();
@@ -307,6 +311,8 @@ export class SSLSocket extends Socket {
         throw timeout;
       }
       throw err;
+    } finally {
+      this.#inFlight = null;
     }
     // Errors after the handshake reach Socket's stream connection, which listens from now on.
     tls.on("error", () => {});

@@ -346,6 +346,22 @@ describe("TLS: the listener is never blocked", () => {
     await server.done();
   });
 
+  test("a one-call listener ends with its call, not 10 s later: a silent caller's handshake is ended with it (it waited out the handshake timeout)", async () => {
+    const pki = testPki();
+    const server = tlsListener();
+    const port = Number(await listening(server));
+    const silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+    await silent.connect(["127.0.0.1", port]);
+    const r = await exitOf(
+      hotline(["--ssl-trustfile", pki.ca.certPath, "localhost", String(port)], { stdin: "the one call\n" }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const done = await exitOf(server, 5000); // well within the 10 s handshake timeout
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.stdout, "the one call\n");
+    await silent.close();
+  });
+
   test("a caller that never handshakes is cut after the handshake timeout", { timeout: 30_000 }, async () => {
     const server = tlsListener(["-k"]);
     const port = Number(await listening(server));

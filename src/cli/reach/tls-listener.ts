@@ -25,7 +25,7 @@ export class TlsListener implements Listener {
   readonly #report: Reporter;
   /** Handshaken callers not yet taken by next(). */
   readonly #ready: Line[] = [];
-  /** Accepted callers still handshaking. */
+  /** Accepted callers still handshaking (the plain socket until it is wrapped). */
   readonly #handshaking = new Set<Socket>();
   #failure: Failure | null = null;
   #closed = false;
@@ -102,15 +102,23 @@ export class TlsListener implements Listener {
   }
 
   async #handshake(conn: Socket, peer: string): Promise<void> {
-    this.#handshaking.add(conn);
+    let held: Socket = conn;
+    this.#handshaking.add(held);
+    const started = (wrapped: SSLSocket): void => {
+      // The plain socket is detached now: closing the wrapped one ends the handshake.
+      this.#handshaking.delete(held);
+      held = wrapped;
+      this.#handshaking.add(held);
+      if (this.#closed) wrapped.close();
+    };
     let ssock: SSLSocket;
     try {
-      ssock = await secureAccepted(conn, this.#ctx, peer, this.#report);
+      ssock = await secureAccepted(conn, this.#ctx, peer, this.#report, started);
     } catch (err) {
       if (!this.#closed) this.#report.say(`TLS handshake with ${peer} failed: ${reason(err)}`);
       return;
     } finally {
-      this.#handshaking.delete(conn);
+      this.#handshaking.delete(held);
       this.#wakeLoop?.();
     }
     const line = streamLine(ssock, peer, false);

@@ -37,7 +37,7 @@ export function pinOf(fingerprint256: string): string {
   return `sha256:${fingerprint256.replaceAll(":", "").toLowerCase()}`;
 }
 
-/** Loads a PEM file into a context; every failure is exit 2 naming the option and the file. */
+/** Applies an option to a context (a file read, a cipher list); a failure is exit 2 naming the option and its value. */
 function load(what: string, file: string, action: () => void): void {
   try {
     action();
@@ -99,11 +99,7 @@ function common(ctx: SSLContext, t: TlsOptions): void {
   }
   if (t.ciphers !== null) {
     const list = t.ciphers;
-    try {
-      ctx.setCiphers(list);
-    } catch (err) {
-      throw new Failure(`--ssl-ciphers ${list}: ${reason(err)}`, 2);
-    }
+    load("--ssl-ciphers", list, () => ctx.setCiphers(list));
   }
 }
 
@@ -145,22 +141,31 @@ export async function secureDialled(
 }
 
 /**
- * The handshake of an accepted caller, within HANDSHAKE_MS. On failure (a caller that
- * speaks no TLS, a bad certificate, too slow) the connection is closed and the error
- * thrown: the listener says so and goes on.
+ * The handshake of an accepted caller, within HANDSHAKE_MS. `started` gets the SSLSocket
+ * before the handshake, so a listener that closes meanwhile can end it at once. On failure
+ * (a caller that speaks no TLS, a bad certificate, too slow) the connection is closed and
+ * the error thrown: the listener says so and goes on.
  */
 export async function secureAccepted(
   conn: Socket,
   ctx: SSLContext,
   peer: string,
   report: Reporter,
+  started: (ssock: SSLSocket) => void,
 ): Promise<SSLSocket> {
   conn.settimeout(HANDSHAKE_MS / 1000);
   let ssock: SSLSocket;
   try {
-    ssock = await ctx.wrapSocket(conn, { serverSide: true });
+    ssock = await ctx.wrapSocket(conn, { serverSide: true, doHandshakeOnConnect: false });
   } catch (err) {
     conn.close();
+    throw err;
+  }
+  started(ssock);
+  try {
+    await ssock.doHandshake();
+  } catch (err) {
+    ssock.close();
     throw err;
   }
   ssock.settimeout(null);
