@@ -10,7 +10,7 @@
  * measured; the receivers are node:net sockets in this process. Only the fast receivers
  * are counted, and only whole 64-byte messages.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 
 type Record = (workload: string, impl: string, metric: string, unit: string, higher: boolean, value: number) => void;
@@ -39,15 +39,6 @@ function brokers(hotline: string): Broker[] {
       args: (port) => ["-v", "--broker", "--max-conns", "200", "-l", "127.0.0.1", String(port)],
     },
   ];
-}
-
-function installed(tool: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts a broker and waits until it answers on `port`. */
@@ -127,6 +118,7 @@ export async function brokerWorkload(
   hotline: string,
   freePort: () => Promise<number>,
   progress: (text: string) => void,
+  installed: (tool: string) => boolean,
 ): Promise<void> {
   for (const [receivers, frozen] of [
     [10, false],

@@ -661,7 +661,7 @@ const WORKLOADS: Record<string, () => Promise<void>> = {
   rate: rateWorkload,
   memory: memoryWorkload,
   tls: tlsWorkload,
-  broker: () => brokerWorkload(record, missing, REPS, HOTLINE, freePort, progress),
+  broker: () => brokerWorkload(record, missing, REPS, HOTLINE, freePort, progress, have),
 };
 
 async function main(): Promise<void> {

@@ -26,6 +26,7 @@
  * An interrupt stops answering, gives callers DRAIN_MS to take what is queued for them,
  * then hangs up (or resets those that did not take it).
  */
+
 import { Call } from "../call/call.js";
 import { deferred } from "../deferred.js";
 import { Talk } from "../endpoints/terminal.js";
@@ -34,6 +35,7 @@ import { BROKER_MAX_CONNS } from "../options/options.js";
 import type { Line } from "../reach/line.js";
 import type { Listener } from "../reach/listen.js";
 import { debug, reason } from "../report.js";
+import { answer } from "./answer.js";
 import { ChatLineDecoder } from "./chat-codec.js";
 import { ChatRoom, type Seat } from "./chat-room.js";
 import type { Context } from "./context.js";
@@ -170,24 +172,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     line.reset();
   };
 
-  const answering = (async (): Promise<void> => {
-    for (;;) {
-      let line: Line | null;
-      try {
-        line = await listener.next();
-      } catch (err) {
-        failed(err as Failure); // Listener.next() fails with a Failure
-        return;
-      }
-      if (line === null) return;
-      if (callers.size >= maxConns) {
-        refuse(line);
-        continue;
-      }
-      const session = take(line).finally(() => running.delete(session));
-      running.add(session);
-    }
-  })();
+  const answering = answer(listener, { running, full: () => callers.size >= maxConns, refuse, take, failed });
 
   // stdin: to every caller (plain) or to the room as the listener (chat). Read only while
   // some caller can take more, so memory never fills with what nobody reads yet.

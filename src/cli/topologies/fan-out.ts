@@ -11,6 +11,7 @@
  * callers get DRAIN_MS to hang up; then the rest are reset. A second interrupt leaves at
  * once (main.ts). A local failure (stdout or a log cannot be written) ends every call.
  */
+
 import { Call } from "../call/call.js";
 import { pump } from "../call/pump.js";
 import { deferred } from "../deferred.js";
@@ -20,6 +21,7 @@ import { Failure } from "../io.js";
 import type { Line } from "../reach/line.js";
 import type { Listener } from "../reach/listen.js";
 import { debug, reason } from "../report.js";
+import { answer } from "./answer.js";
 import { Broadcast } from "./broadcast.js";
 import type { Context } from "./context.js";
 import { runChild } from "./one-call.js";
@@ -87,28 +89,18 @@ export async function fanOut(listener: Listener, ctx: Context): Promise<number> 
     }
   };
 
-  const answering = (async (): Promise<void> => {
-    for (;;) {
-      let line: Line | null;
-      try {
-        line = await listener.next();
-      } catch (err) {
-        failed(err as Failure); // Listener.next() fails with a Failure
-        return;
-      }
-      if (line === null) return;
-      if (maxConns !== null && active >= maxConns) {
-        await refuse(line);
-        continue;
-      }
+  const answering = answer(listener, {
+    running,
+    full: () => maxConns !== null && active >= maxConns,
+    refuse,
+    take: (line) => {
       active += 1;
-      const call = take(line).finally(() => {
+      return take(line).finally(() => {
         active -= 1;
-        running.delete(call);
       });
-      running.add(call);
-    }
-  })();
+    },
+    failed,
+  });
 
   const interrupted = new Promise<number>((resolve) => {
     if (io.interrupt.aborted) resolve(130);
