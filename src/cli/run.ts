@@ -13,6 +13,7 @@
 import { SessionLog } from "./call/session-log.js";
 import { lookup } from "./commands/lookup.js";
 import { probe } from "./commands/probe.js";
+import { receiveCommand, sendCommand } from "./commands/transfer/command.js";
 import { findProgram } from "./endpoints/child.js";
 import { Failure, type Io, write } from "./io.js";
 import { helpText } from "./options/help.js";
@@ -44,6 +45,10 @@ export async function run(o: Options, io: Io, version: string): Promise<number> 
         return await lookup(o, io);
       case "probe":
         return await probe(o, io, report);
+      case "send":
+        return await sendCommand(o, io, report);
+      case "receive":
+        return await receiveCommand(o, io, report);
       default:
         break;
     }

@@ -34,6 +34,13 @@ export interface ProgressOptions {
    * added per chunk: a call keeps its counts anyway, so the hot path pays nothing.
    */
   counts?: (() => readonly [number, number]) | undefined;
+  /**
+   * One direction only, for a file transfer: its bytes and rate, and the percent and ETA of
+   * `total` measured on it (by default the percent is of what is sent).
+   */
+  only?: "sent" | "received" | undefined;
+  /** A first field, asked at each redraw (the file being moved), shortened from its start to leave the numbers room. */
+  label?: (() => string) | undefined;
 }
 
 export class Progress {
@@ -42,6 +49,8 @@ export class Progress {
   readonly #now: () => number;
   readonly #total: number | undefined;
   readonly #counts: (() => readonly [number, number]) | undefined;
+  readonly #only: "sent" | "received" | undefined;
+  readonly #label: (() => string) | undefined;
   #sent = 0;
   #received = 0;
   #startedAt: number;
@@ -67,6 +76,8 @@ export class Progress {
     this.#now = options.now ?? (() => performance.now());
     this.#total = options.total;
     this.#counts = options.counts;
+    this.#only = options.only;
+    this.#label = options.label;
     this.#startedAt = this.#sampledAt = this.#now();
   }
 
@@ -134,16 +145,19 @@ export class Progress {
     // Whole bytes/s, so a steady rate shows (and divides into the ETA) as the round number it is.
     const rateSent = this.#weight > 0 ? Math.round(this.#rateSent / this.#weight) : 0;
     const rateReceived = this.#weight > 0 ? Math.round(this.#rateReceived / this.#weight) : 0;
-    const fields = [
-      `↑ ${size(this.#sent)}`,
-      `↓ ${size(this.#received)}`,
-      `${size(Math.max(rateSent, rateReceived))}/s`,
+    const done = this.#only === "received" ? this.#received : this.#sent;
+    const rate =
+      this.#only === "received" ? rateReceived : this.#only === "sent" ? rateSent : Math.max(rateSent, rateReceived);
+    const fields = this.#only === undefined ? [`↑ ${size(this.#sent)}`, `↓ ${size(this.#received)}`] : [size(done)];
+    fields.push(
+      `${size(rate)}/s`,
       duration(Math.max(0, Math.floor((this.#now() - this.#startedAt) / 1000))).padStart(5),
-    ];
+    );
     if (this.#total !== undefined) {
-      const left = Math.max(0, this.#total - this.#sent);
-      const percent = left === 0 ? 100 : Math.floor((this.#sent * 100) / this.#total);
-      const eta = left === 0 ? 0 : rateSent > 0 ? Math.ceil(left / rateSent) : Number.POSITIVE_INFINITY;
+      const left = Math.max(0, this.#total - done);
+      const percent = left === 0 ? 100 : Math.floor((done * 100) / this.#total);
+      const doneRate = this.#only === "received" ? rateReceived : rateSent;
+      const eta = left === 0 ? 0 : doneRate > 0 ? Math.ceil(left / doneRate) : Number.POSITIVE_INFINITY;
       fields.push(`${percent}%`.padStart(4), `ETA ${(eta < ETA_LIMIT_S ? duration(eta) : "--:--").padStart(5)}`);
     }
     // One column short of the width: a character in the last column leaves some terminals waiting
@@ -159,6 +173,14 @@ export class Progress {
       line = line === "" ? field : `${line}  ${field}`;
       used += cost;
     }
+    const label = this.#label?.();
+    if (label !== undefined && label !== "") {
+      // The label takes what the numbers leave, at least 12 columns, else it is left out.
+      const room = width - used - 2;
+      const chars = [...label];
+      if (room >= 12)
+        line = `${chars.length <= room ? label : `…${chars.slice(chars.length - room + 1).join("")}`}  ${line}`;
+    }
     return line;
   }
 }
@@ -168,13 +190,18 @@ export class Progress {
  * are cut, not rounded: 9.999 KiB would otherwise become "10.00 KiB" and 1023.9 KiB "1024 KiB".
  * 1000 to 1023 of a unit keep their four digits rather than become "0.98" of the next.
  */
-function size(bytes: number): string {
+export function size(bytes: number): string {
   let unit = 0;
   while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 1)) unit++;
   const scale = 1024 ** unit;
   const decimals = unit === 0 || bytes >= 100 * scale ? 0 : bytes >= 10 * scale ? 1 : 2;
   const shown = Math.floor((bytes * 10 ** decimals) / scale) / 10 ** decimals;
   return `${shown.toFixed(decimals)} ${UNITS[unit]}`.padStart(8);
+}
+
+/** A size in a sentence: "1.23 MiB", "512 B". */
+export function sizeText(bytes: number): string {
+  return size(bytes).trim();
 }
 
 /** "0:07", "12:34", "1:02:03". */

@@ -23,6 +23,8 @@ Usage:
   hotline connect [HOST] [PORT]    make a call (default 127.0.0.1 8990)
   hotline probe HOST PORTS...      which ports answer (PORTS like 20-25,80,8000-8100)
   hotline lookup NAME              what a name resolves to
+  hotline send FILE... HOST [PORT] send files and folders, checked end to end
+  hotline receive [DIR]            receive them into DIR (default: here)
   hotline help [COMMAND]           this help, or one command's
   hotline version                  the version
   hotline [options] [HOST] [PORT]  any ncat command line (port 31337 by default;
@@ -63,6 +65,19 @@ Reports which TCP ports of HOST accept a connection: one "HOST PORT open" line e
 stdout. PORTS is a list of ports and ranges (22,80,8000-8100), or several such words.
 Each port gets -w (default 2s); up to 64 are tried at once. Exit 0 if any port is open,
 1 if none.`,
+  send: `Usage: hotline send FILE... HOST [PORT] [options]
+
+Sends files, and folders with all their files, to 'hotline receive' on HOST (port
+8990 by default). Each file is checked end to end with SHA-256 and counts as sent only
+when the receiver says it is saved. A transfer that was cut resumes where it stopped:
+send the same again. With --raw, FILE goes as plain bytes to any 'nc -l'.`,
+  receive: `Usage: hotline receive [DIR] [options]
+
+Answers one sender (with -k, one after another) on 127.0.0.1 port 8990 (--bind,
+--port) and saves what it sends into DIR (default: the current folder). Prints
+"hotline: listening on ADDRESS" on stderr once ready. Files are written as
+NAME.hotline-partial and named only when whole and checked; an existing file is never
+replaced without --overwrite. With --raw, one call's bytes go to stdout, as 'hotline -l'.`,
   lookup: `Usage: hotline lookup NAME [options]
 
 Prints what getaddrinfo() returns for NAME (address and family, one per line), the

@@ -1,10 +1,10 @@
 /** What a command line means, once parsed: the Options every layer of the CLI reads. */
 
-export type Command = "listen" | "connect" | "probe" | "lookup" | "help" | "version";
+export type Command = "listen" | "connect" | "probe" | "lookup" | "send" | "receive" | "help" | "version";
 
 /** The commands that take options; help and version take none that matter. */
-export type Verb = "listen" | "connect" | "probe" | "lookup";
-export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
+export type Verb = "listen" | "connect" | "probe" | "lookup" | "send" | "receive";
+export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup", "send", "receive"];
 
 /** Options of one subject, listed by `hotline help TOPIC` rather than in the main help. */
 export type HelpTopic = "tls" | "proxy" | "conference" | "exec" | "access";
@@ -78,6 +78,16 @@ export interface Options {
   deny: string[];
   allowFiles: string[];
   denyFiles: string[];
+  /** send's FILEs and folders. */
+  files: string[];
+  /** receive's DIR; null: the current folder. */
+  dir: string | null;
+  /** --overwrite: receive replaces a file of the same name (never without it). */
+  overwrite: boolean;
+  /** --raw: send and receive move plain bytes, as netcat does, without the file protocol. */
+  raw: boolean;
+  /** --quiet: send and receive say only what went wrong (no meter, no line per file). */
+  quiet: boolean;
   /** Which grammar the command line used: the seed's subcommands or ncat's. */
   grammar: "seed" | "ncat";
   /**
@@ -186,6 +196,11 @@ export function defaults(): Options {
     deny: [],
     allowFiles: [],
     denyFiles: [],
+    files: [],
+    dir: null,
+    overwrite: false,
+    raw: false,
+    quiet: false,
     grammar: "ncat",
     didYouMean: null,
     tls: null,

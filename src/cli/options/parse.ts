@@ -6,6 +6,8 @@
  *   hotline connect [HOST] [PORT]
  *   hotline probe HOST PORTS...       connect_ex over a list of ports
  *   hotline lookup NAME               getaddrinfo and getfqdn
+ *   hotline send FILE... HOST [PORT]  files over the file protocol (docs/protocol.md)
+ *   hotline receive [DIR]             answers one sender (defaults 127.0.0.1 8990)
  *   hotline help [COMMAND], hotline version
  *   hotline [options] [HOST] [PORT]   ncat's way (port 31337; -l listens on every address)
  *
@@ -138,6 +140,29 @@ function placePositionals(o: Options, words: string[]): void {
     o.ports = [...new Set(specs.flatMap((spec) => portList(spec)))];
     return;
   }
+  if (o.command === "receive") {
+    tooMany(1);
+    if (words[0] !== undefined) o.dir = path(words[0], "DIR");
+    if (o.sourcePort !== null) {
+      if (o.port !== null && o.port !== o.sourcePort) throw new UsageError("give the port once: with -p or --port");
+      o.port = o.sourcePort;
+      o.sourcePort = null;
+    }
+    return;
+  }
+  if (o.command === "send") {
+    const rest = [...words];
+    // FILE... HOST [PORT]: a last word of digits after at least two others is the port.
+    if (o.port === null && rest.length >= 3 && /^[0-9]+$/.test(rest[rest.length - 1] as string)) {
+      o.port = port(rest.pop() as string, "PORT", false);
+    }
+    if (rest.length < 2) throw new UsageError("send needs FILE... and HOST (hotline send FILE... HOST [PORT])");
+    o.host = host(rest.pop() as string, "HOST");
+    o.files = rest.map((f) => path(f, "FILE"));
+    if (o.raw && o.files.length !== 1)
+      throw new UsageError("--raw sends one FILE (netcat has no names to tell files apart)");
+    return;
+  }
   if (o.unix !== null) {
     tooMany(1);
     if (words[0] === undefined) throw new UsageError("-U needs a socket PATH");
@@ -198,7 +223,14 @@ function checkFit(o: Options, given: readonly [OptionRow, string][]): void {
 
 function describeCommand(o: Options): string {
   if (o.grammar === "seed") return `'hotline ${o.command}'`;
-  return { listen: "listening (-l)", connect: "dialling", probe: "probing (-z)", lookup: "lookup" }[o.command as Verb];
+  return {
+    listen: "listening (-l)",
+    connect: "dialling",
+    probe: "probing (-z)",
+    lookup: "lookup",
+    send: "'hotline send'",
+    receive: "'hotline receive'",
+  }[o.command as Verb];
 }
 
 /** The command a mistyped first word most likely meant: at most two edits away. */

@@ -69,7 +69,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
     long: "proxy",
     value: "HOST[:PORT]",
     group: "proxy",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "dial the target through this proxy (port 3128 for http, 1080 for socks; IPv6 as [ADDR]:PORT)",
     set: (o, v) => {
       if (o.proxy !== null) throw new UsageError("give --proxy once");
@@ -86,14 +86,14 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
     long: "proxy-type",
     value: "TYPE",
     group: "proxy",
-    verbs: ["listen", "connect"],
+    verbs: ["listen", "connect", "send"],
     help: "http (default), socks4 or socks5; with -l, http makes hotline an HTTP proxy",
     set: (o, v) => {
       if (o.proxyType !== null) throw new UsageError("give --proxy-type once");
       o.proxyType = proxyType(v);
     },
     misfit: (o) => {
-      if (o.command === "connect") {
+      if (o.command !== "listen") {
         return o.proxy === null ? "--proxy-type needs --proxy (or -l, to be an HTTP proxy)" : null;
       }
       if (o.proxyType !== "http")
@@ -105,14 +105,14 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
     long: "proxy-auth",
     value: "USER:PASS",
     group: "proxy",
-    verbs: ["listen", "connect"],
+    verbs: ["listen", "connect", "send"],
     help: "credentials for the proxy (socks4: a user id); with -l, what clients must send (Basic)",
     set: (o, v) => {
       if (o.proxyAuth !== null) throw new UsageError("give --proxy-auth once");
       o.proxyAuth = v;
     },
     misfit: (o) => {
-      if (o.command === "connect" && o.proxy === null) return "--proxy-auth needs --proxy";
+      if (o.command !== "listen" && o.proxy === null) return "--proxy-auth needs --proxy";
       if (o.command === "listen" && o.proxyType === null) return "--proxy-auth with -l needs --proxy-type http";
       return checkAuth(o);
     },
@@ -121,7 +121,7 @@ export const PROXY_OPTIONS: readonly OptionRow[] = [
     long: "proxy-dns",
     value: "WHERE",
     group: "proxy",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "where the target's name is looked up: remote (default: the proxy), local, both (local, else the proxy), none",
     set: (o, v) => {
       if (o.proxyDns !== null) throw new UsageError("give --proxy-dns once");

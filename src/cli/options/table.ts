@@ -25,7 +25,9 @@ export interface OptionRow {
 }
 
 const CALLS: readonly Verb[] = ["listen", "connect"];
-const ALL: readonly Verb[] = ["listen", "connect", "probe", "lookup"];
+const ALL: readonly Verb[] = ["listen", "connect", "probe", "lookup", "send", "receive"];
+/** Options of the file commands: dialling (send) and answering (receive). */
+const FILES: readonly Verb[] = ["send", "receive"];
 
 const notUdp = (what: string) => (o: Options) => (o.udp ? `${what} does not apply to UDP (-u)` : null);
 
@@ -85,7 +87,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "keep-open",
     short: "k",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "receive"],
     help: "listening: many callers at once; dialling: stay after the peer hangs up, until the end of input",
     set: (o) => {
       o.keepOpen = true;
@@ -217,7 +219,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "source-port",
     short: "p",
     value: "PORT",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "receive"],
     help: "dial from PORT (with -l: the port to listen on)",
     set: (o, v, n) => {
       o.sourcePort = port(v, n, false);
@@ -227,7 +229,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "source",
     short: "s",
     value: "ADDR",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "dial from ADDR",
     set: (o, v) => {
       o.source = host(v, "-s");
@@ -237,7 +239,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "wait",
     short: "w",
     value: "TIME",
-    verbs: ["connect", "probe"],
+    verbs: ["connect", "probe", "send"],
     help: "give up connecting after TIME (name lookup included)",
     set: (o, v, n) => {
       o.wait = time(v, n);
@@ -322,7 +324,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "nodns",
     short: "n",
-    verbs: ["listen", "connect", "probe"],
+    verbs: ["listen", "connect", "probe", "send", "receive"],
     help: "never look names up: addresses only",
     set: (o) => {
       o.nodns = true;
@@ -381,7 +383,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "progress",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "show the transfer meter on stderr even when stderr is not a terminal",
     set: (o) => {
       o.progress = o.progress === "off" ? conflict("--progress", "--no-progress") : "on";
@@ -395,7 +397,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "no-progress",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "never show the transfer meter",
     set: (o) => {
       o.progress = o.progress === "on" ? conflict("--progress", "--no-progress") : "off";
@@ -404,7 +406,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl",
     group: "tls",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "TLS: dialling verifies the server; listening without --ssl-cert makes a throwaway certificate",
     set: (o) => {
       tlsOf(o);
@@ -415,7 +417,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-cert",
     value: "FILE",
     group: "tls",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "TLS: this side's certificate (PEM; the file may hold the key too)",
     set: (o, v, n) => {
       tlsOf(o).cert = path(v, n);
@@ -426,7 +428,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-key",
     value: "FILE",
     group: "tls",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "TLS: the private key of --ssl-cert (PEM)",
     set: (o, v, n) => {
       tlsOf(o).key = path(v, n);
@@ -437,7 +439,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-trustfile",
     value: "FILE",
     group: "tls",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "TLS: trust only the CAs in FILE (listening: callers must show a certificate they issued)",
     set: (o, v, n) => {
       tlsOf(o).trustfile = path(v, n);
@@ -447,7 +449,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "ssl-verify",
     group: "tls",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "TLS: verify the server's certificate (hotline always does; accepted for ncat command lines)",
     set: (o) => {
       tlsOf(o);
@@ -458,7 +460,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-servername",
     value: "NAME",
     group: "tls",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "TLS: the server name to send and to check the certificate against (default: the host dialled)",
     set: (o, v, n) => {
       tlsOf(o).servername = host(v, n);
@@ -469,7 +471,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-alpn",
     value: "LIST",
     group: "tls",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "TLS: offer these application protocols (ALPN), e.g. h2,http/1.1",
     set: (o, v, n) => {
       tlsOf(o).alpn = alpnList(v, n);
@@ -480,7 +482,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-ciphers",
     value: "LIST",
     group: "tls",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "TLS: the OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are always OpenSSL's defaults)",
     set: (o, v, n) => {
       if (v === "") throw new UsageError(`${n} needs a cipher list`);
@@ -492,7 +494,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "ssl-pin",
     value: "sha256:HEX",
     group: "tls",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "TLS: trust exactly the certificate with this SHA-256 fingerprint (works with self-signed servers)",
     set: (o, v, n) => {
       tlsOf(o).pin = pin(v, n);
@@ -502,7 +504,7 @@ export const OPTIONS: readonly OptionRow[] = [
   {
     long: "insecure",
     group: "tls",
-    verbs: ["connect"],
+    verbs: ["connect", "send"],
     help: "TLS: do not verify the server at all (prints a warning; prefer --ssl-pin)",
     set: (o) => {
       tlsOf(o).insecure = true;
@@ -537,7 +539,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "allow",
     value: "HOSTS",
     group: "access",
-    verbs: ["listen"],
+    verbs: ["listen", "receive"],
     help: "let only these callers in: addresses, 10.0.0.0/8, 192.168.0-3.*, names; comma-separated",
     set: (o, v, n) => {
       o.allow.push(hostList(v, n));
@@ -548,7 +550,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "allowfile",
     value: "FILE",
     group: "access",
-    verbs: ["listen"],
+    verbs: ["listen", "receive"],
     help: "as --allow, from FILE (one or more per line, # comments)",
     set: (o, v, n) => {
       o.allowFiles.push(path(v, n));
@@ -559,7 +561,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "deny",
     value: "HOSTS",
     group: "access",
-    verbs: ["listen"],
+    verbs: ["listen", "receive"],
     help: "shut these callers out (deny wins over --allow)",
     set: (o, v, n) => {
       o.deny.push(hostList(v, n));
@@ -570,12 +572,57 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "denyfile",
     value: "FILE",
     group: "access",
-    verbs: ["listen"],
+    verbs: ["listen", "receive"],
     help: "as --deny, from FILE",
     set: (o, v, n) => {
       o.denyFiles.push(path(v, n));
     },
     misfit: (o) => accessMisfit(o),
+  },
+  {
+    long: "port",
+    value: "PORT",
+    verbs: FILES,
+    help: "send: the receiver's port; receive: the port to answer on (0 picks a free one); default 8990",
+    set: (o, v, n) => {
+      if (o.port !== null) throw new UsageError("give the port once");
+      o.port = port(v, n, o.command === "receive");
+    },
+  },
+  {
+    long: "bind",
+    value: "ADDR",
+    verbs: ["receive"],
+    help: "the address to answer on (default 127.0.0.1; :: or 0.0.0.0 for every address)",
+    set: (o, v) => {
+      o.host = host(v, "--bind");
+    },
+  },
+  {
+    long: "overwrite",
+    verbs: ["receive"],
+    help: "replace a file of the same name (never replaced without it)",
+    set: (o) => {
+      o.overwrite = true;
+    },
+    misfit: (o) => (o.raw ? "--overwrite does not apply to --raw (stdout is written)" : null),
+  },
+  {
+    long: "raw",
+    verbs: FILES,
+    help: "plain bytes as netcat moves them, no names or checks: to or from any nc",
+    set: (o) => {
+      o.raw = true;
+    },
+  },
+  {
+    long: "quiet",
+    verbs: FILES,
+    help: "say only what went wrong: no meter, no line per file",
+    set: (o) => {
+      o.quiet = true;
+    },
+    misfit: (o) => (o.progress === "on" ? conflict("--quiet", "--progress") : null),
   },
   {
     long: "verbose",

@@ -1,0 +1,244 @@
+/**
+ * `hotline send` and `hotline receive`: the file protocol (send.ts, receive.ts) on the
+ * lines the rest of the CLI makes, so TLS, proxies and access lists apply as they do to
+ * calls; and `--raw`, the same commands as netcat moves a file (plain bytes, to or from any
+ * nc), with the meter and a SHA-256 of what passed to compare by eye.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, constants as fsc, fstatSync, openSync } from "node:fs";
+import { access, realpath, stat } from "node:fs/promises";
+import { sizeText } from "../../call/progress.js";
+import { Failure, type Io } from "../../io.js";
+import type { Options } from "../../options/options.js";
+import { loadAccessList } from "../../reach/access-list.js";
+import { dial } from "../../reach/dial.js";
+import type { Line } from "../../reach/line.js";
+import { listen } from "../../reach/listen.js";
+import { type Reporter, reason } from "../../report.js";
+import { listFiles } from "./files.js";
+import { receiveFrom } from "./receive.js";
+import { sendTo } from "./send.js";
+import { streamFile } from "./stream-file.js";
+import { TransferMeter } from "./transfer-meter.js";
+
+/** How long a raw sender waits, after its last byte, for the receiver to close (so closing never resets unread data). */
+const RAW_LINGER_MS = 2000;
+
+export async function sendCommand(o: Options, io: Io, report: Reporter): Promise<number> {
+  const tell = teller(o, report);
+  if (o.raw) return rawSend(o, io, report, tell);
+  const items = await listFiles(o.files, report);
+  if (items.length === 0) throw new Failure("nothing to send: no files in what was given", 2);
+  const line = await dial({ ...o, command: "connect" }, report);
+  tell(`connected to ${line.peer}`);
+  const result = await sendTo(line, items, {
+    report,
+    tell,
+    meter: meterFor(o, io, report, "sent"),
+    interrupt: io.interrupt,
+  });
+  if (io.interrupt.aborted) return 130;
+  return result.ok ? 0 : 1;
+}
+
+export async function receiveCommand(o: Options, io: Io, report: Reporter): Promise<number> {
+  const tell = teller(o, report);
+  const dir = o.raw ? null : await folder(o.dir ?? ".");
+  const access = await loadAccessList(o);
+  const listener = await listen({ ...o, command: "listen" }, report, access);
+  if (dir !== null) tell(`receiving into ${dir}`);
+  report.say(`listening on ${listener.where}`);
+  const stop = (): void => {
+    void listener.close();
+  };
+  io.interrupt.addEventListener("abort", stop, { once: true });
+  try {
+    let code = 0;
+    for (;;) {
+      const line = io.interrupt.aborted ? null : await listener.next();
+      if (line === null) return 130;
+      if (!o.keepOpen) await listener.close();
+      tell(`call from ${line.peer}`);
+      let ok: boolean;
+      if (dir === null) {
+        ok = await rawReceive(line, o, io, report, tell);
+      } else {
+        const result = await receiveFrom(line, {
+          dir,
+          overwrite: o.overwrite,
+          report,
+          tell,
+          meter: meterFor(o, io, report, "received"),
+          interrupt: io.interrupt,
+        });
+        ok = result.ok;
+      }
+      if (io.interrupt.aborted) return 130;
+      if (!ok) code = 1;
+      if (!o.keepOpen) return code;
+    }
+  } finally {
+    io.interrupt.removeEventListener("abort", stop);
+    await listener.close();
+  }
+}
+
+/** What says the ordinary steps of a transfer: nothing with --quiet (failures always show). */
+export type Tell = (message: string) => void;
+
+function teller(o: Options, report: Reporter): Tell {
+  return o.quiet ? () => {} : (message) => report.say(message);
+}
+
+/** The meter: with --progress, or by default when stderr is a terminal; never with --quiet or --no-progress. */
+function meterFor(o: Options, io: Io, report: Reporter, direction: "sent" | "received"): TransferMeter | null {
+  const wanted = !o.quiet && (o.progress === "on" || (o.progress === "auto" && io.stderr.isTTY === true));
+  if (!wanted) return null;
+  return new TransferMeter(
+    { write: (text) => io.stderr.write(text), columns: () => io.stderr.columns },
+    report,
+    direction,
+  );
+}
+
+/** The folder files are received into: it must be there and writable (exit 2 before answering). */
+async function folder(given: string): Promise<string> {
+  let dir: string;
+  try {
+    dir = await realpath(given);
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(), { code: "ENOTDIR" });
+    await access(dir, fsc.W_OK | fsc.X_OK);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why =
+      code === "ENOENT"
+        ? "no such folder"
+        : code === "ENOTDIR"
+          ? "not a folder"
+          : code === "EACCES"
+            ? "not writable"
+            : reason(err);
+    throw new Failure(`${given}: ${why}`, 2);
+  }
+  return dir;
+}
+
+/** --raw: FILE as plain bytes, as `nc HOST PORT < FILE` sends it; no confirmation is possible. */
+async function rawSend(o: Options, io: Io, report: Reporter, tell: Tell): Promise<number> {
+  const file = o.files[0] as string;
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, "r");
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      throw Object.assign(new Error(), { code: "EISDIR" });
+    }
+    size = st.size;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new Failure(
+      `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "not a regular file" : reason(err)}`,
+      2,
+    );
+  }
+  try {
+    const line = await dial({ ...o, command: "connect" }, report);
+    tell(`connected to ${line.peer}`);
+    const meter = meterFor(o, io, report, "sent");
+    meter?.begin(size, 1);
+    meter?.file(file, size, 0);
+    const hash = createHash("sha256");
+    const started = performance.now();
+    let ended: string | null = null;
+    const receiving = line
+      .receive(() => undefined)
+      .then(
+        () => {
+          ended ??= "the receiver ended the line";
+        },
+        (err: unknown) => {
+          ended ??= reason(err);
+        },
+      );
+    const stop = (): void => {
+      ended = "interrupted";
+      line.reset();
+    };
+    io.interrupt.addEventListener("abort", stop, { once: true });
+    try {
+      await streamFile(
+        line,
+        fd,
+        0,
+        size,
+        (block) => {
+          hash.update(block);
+          meter?.add(block.length);
+        },
+        () => (ended === "interrupted" ? ended : null),
+      );
+    } catch (err) {
+      meter?.stop();
+      line.reset();
+      report.say(`${file}: not sent whole: ${ended ?? reason(err)}`);
+      return io.interrupt.aborted ? 130 : 1;
+    } finally {
+      io.interrupt.removeEventListener("abort", stop);
+    }
+    meter?.stop();
+    line.shutdown();
+    // Closing with the receiver's bytes unread would reset the line, and could cut what it has not read yet.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      receiving,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RAW_LINGER_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    await line.close();
+    const seconds = (performance.now() - started) / 1000;
+    tell(
+      `sent ${sizeText(size)} in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? size / seconds : 0)}/s), sha256 ${hash.digest("hex")}; --raw: the receiver cannot confirm it`,
+    );
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** --raw: one call's bytes to stdout, as `hotline -l > FILE`, with a count and a SHA-256 at the end. */
+async function rawReceive(line: Line, o: Options, io: Io, report: Reporter, tell: Tell): Promise<boolean> {
+  const meter = meterFor(o, io, report, "received");
+  meter?.begin(undefined, 1);
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const started = performance.now();
+  const stop = (): void => line.reset();
+  io.interrupt.addEventListener("abort", stop, { once: true });
+  try {
+    await line.receive((chunk) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+      meter?.add(chunk.length);
+      return io.output.write(chunk);
+    });
+  } catch (err) {
+    meter?.stop();
+    report.say(`the line ended badly after ${bytes} bytes: ${reason(err)}`);
+    io.endOutput();
+    return false;
+  } finally {
+    io.interrupt.removeEventListener("abort", stop);
+  }
+  meter?.stop();
+  io.endOutput();
+  await line.close();
+  const seconds = (performance.now() - started) / 1000;
+  tell(
+    `received ${sizeText(bytes)} (${bytes} bytes) in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? bytes / seconds : 0)}/s), sha256 ${hash.digest("hex")}`,
+  );
+  return true;
+}

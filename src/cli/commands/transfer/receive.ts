@@ -1,0 +1,580 @@
+/**
+ * The receiving side of one transfer (docs/protocol.md): reads the sender's list, answers
+ * every file at once (new, partly here, already here, refused), then takes the content file
+ * by file into `NAME.hotline-partial`, checks its SHA-256 and only then gives it its name.
+ *
+ * Nothing is trusted: names are checked (names.ts), folders are made part by part and never
+ * through a symbolic link, and a line that ends early leaves the partial file for a resume
+ * and is reported as what it is, never as success.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { constants as fsc, type Stats } from "node:fs";
+import { type FileHandle, lstat, mkdir, open, rename, statfs, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { sizeText } from "../../call/progress.js";
+import { later } from "../../call/timer.js";
+import type { Line } from "../../reach/line.js";
+import { type Reporter, reason } from "../../report.js";
+import { hashFile } from "./file-hash.js";
+import { FileWriter } from "./file-writer.js";
+import { nameProblem, PARTIAL_SUFFIX, printableName } from "./names.js";
+import type { TransferMeter } from "./transfer-meter.js";
+import {
+  DIGEST_BYTES,
+  decode,
+  encode,
+  type FileEntry,
+  HELLO,
+  MAX_FILES,
+  MAY_OVERWRITE,
+  NO_DIGEST,
+  Offer,
+  type OfferKind,
+  Parser,
+  ProtocolError,
+  T,
+  VERSION,
+  Verdict,
+  type VerdictResult,
+} from "./wire.js";
+
+/** From the connection to the end of the list: a caller that says nothing does not hold the receiver. */
+export const LIST_MS = 30_000;
+
+export interface ReceiveSettings {
+  /** The folder files go into, resolved (realpath). */
+  dir: string;
+  overwrite: boolean;
+  report: Reporter;
+  /** The ordinary steps (silent with --quiet); failures go to report.say. */
+  tell: (message: string) => void;
+  meter: TransferMeter | null;
+  interrupt: AbortSignal;
+}
+
+/** A file of the list and what this side offered for it. */
+interface Entry extends FileEntry {
+  shown: string;
+  parts: string[];
+  kind: OfferKind;
+  offset: number;
+  digest: Buffer;
+  /** The hash of the bytes already here (a partial or present file), to continue from. */
+  prefix: Hash | null;
+  reason: string;
+}
+
+/** How one transfer ended, for the caller's exit code. */
+export interface ReceiveResult {
+  ok: boolean;
+  files: number;
+  saved: number;
+  bytes: number;
+}
+
+export async function receiveFrom(line: Line, s: ReceiveSettings): Promise<ReceiveResult> {
+  return new Receiver(line, s).run();
+}
+
+class Receiver {
+  readonly #line: Line;
+  readonly #s: ReceiveSettings;
+  readonly #entries: Entry[] = [];
+  #listed = false;
+  #done = false;
+  #next = 0;
+  #saved = 0;
+  #bytes = 0;
+  #failed = 0;
+  /** The file being written, while its content arrives. */
+  #current: Current | null = null;
+  #sending: Promise<void> = Promise.resolve();
+  #sendError: unknown = null;
+  readonly #startedAt = performance.now();
+
+  constructor(line: Line, s: ReceiveSettings) {
+    this.#line = line;
+    this.#s = s;
+  }
+
+  async run(): Promise<ReceiveResult> {
+    const { report } = this.#s;
+    const peer = this.#line.peer;
+    let why: string | null = null;
+    const stopListClock = later(LIST_MS, () => {
+      if (this.#listed) return;
+      why = `no file list within ${LIST_MS / 1000} s`;
+      this.#line.reset();
+    });
+    const onInterrupt = (): void => {
+      why = "interrupted";
+      this.#line.reset();
+    };
+    this.#s.interrupt.addEventListener("abort", onInterrupt, { once: true });
+    const parser = new Parser({
+      hello: (version) => {
+        if (version !== VERSION) {
+          this.#out(Buffer.concat([HELLO, encode.error(`this receiver speaks version ${VERSION} only`)]));
+          throw new ProtocolError(
+            `the sender speaks version ${version} of the file protocol; this hotline speaks ${VERSION}`,
+          );
+        }
+        this.#out(HELLO);
+      },
+      message: (type, payload) => this.#message(parser, type, payload),
+    });
+    try {
+      await this.#line.receive(parser.feed);
+      if (!this.#done) why ??= "the line ended";
+    } catch (err) {
+      if (err instanceof Stop) {
+        why = err.message;
+      } else if (err instanceof ProtocolError) {
+        why = `protocol error: ${err.message}`;
+        this.#out(encode.error(err.message));
+      } else {
+        why ??= reason(err);
+      }
+    } finally {
+      stopListClock();
+      this.#s.interrupt.removeEventListener("abort", onInterrupt);
+    }
+    await this.#sending;
+    if (why === null && this.#sendError !== null) why = reason(this.#sendError);
+    if (why !== null) {
+      await this.#abandon(why);
+      this.#line.reset();
+    } else {
+      await this.#line.close();
+    }
+    const files = this.#entries.length;
+    const ok = why === null && this.#failed === 0;
+    if (why !== null) report.say(`${peer}: transfer not complete: ${why}`);
+    else this.#summary();
+    return { ok, files, saved: this.#saved, bytes: this.#bytes };
+  }
+
+  /** Queues bytes for the sender, in order; a failure is kept and ends the transfer. */
+  #out(bytes: Buffer): void {
+    this.#sending = this.#sending.then(
+      () => (this.#sendError === null ? this.#line.send(bytes) : undefined),
+      () => {},
+    );
+    this.#sending.catch((err: unknown) => {
+      this.#sendError ??= err;
+    });
+  }
+
+  #message(parser: Parser, type: number, payload: Buffer): Promise<void> | undefined {
+    if (!this.#listed) {
+      if (type === T.FILE) {
+        const entry = decode.file(payload);
+        if (entry.index !== this.#entries.length) {
+          throw new ProtocolError(`FILE ${entry.index} where ${this.#entries.length} was due`);
+        }
+        if (this.#entries.length >= MAX_FILES) throw new ProtocolError(`more than ${MAX_FILES} files`);
+        this.#entries.push(blankEntry(entry));
+        return undefined;
+      }
+      if (type === T.LIST_END) {
+        const { count, total } = decode.listEnd(payload);
+        const sum = this.#entries.reduce((n, e) => n + e.size, 0);
+        if (count !== this.#entries.length || total !== sum) {
+          throw new ProtocolError(
+            `the list ends with ${count} files and ${total} bytes, but held ${this.#entries.length} and ${sum}`,
+          );
+        }
+        this.#listed = true;
+        return this.#answerList();
+      }
+      if (type === T.ERROR) throw new ProtocolError(`the sender gave up: ${payload.toString("utf8")}`);
+      throw new ProtocolError(`message ${type} before the end of the list`);
+    }
+    switch (type) {
+      case T.DATA: {
+        const { index, offset } = decode.data(payload);
+        const entry = this.#due(index);
+        return this.#startContent(parser, entry, offset);
+      }
+      case T.SKIP: {
+        const { index, reason: why } = decode.skip(payload);
+        const entry = this.#due(index);
+        this.#s.report.say(`${entry.shown}: not sent: ${printable(why)}`);
+        if (entry.kind !== Offer.REFUSED) this.#failed++;
+        this.#verdict(entry, Verdict.SKIPPED, why);
+        return undefined;
+      }
+      case T.DONE:
+        if (this.#next !== this.#entries.length) {
+          throw new ProtocolError(`DONE after ${this.#next} of ${this.#entries.length} files`);
+        }
+        this.#done = true;
+        this.#out(encode.doneReply(this.#saved, this.#bytes));
+        return undefined;
+      case T.ERROR:
+        throw new ProtocolError(`the sender gave up: ${printable(payload.toString("utf8"))}`);
+      default:
+        throw new ProtocolError(`unexpected message ${type}`);
+    }
+  }
+
+  /** The entry whose content or SKIP comes now: files come in the order of the list. */
+  #due(index: number): Entry {
+    const entry = this.#entries[index];
+    if (index !== this.#next || entry === undefined)
+      throw new ProtocolError(`file ${index} where ${this.#next} was due`);
+    if (this.#done) throw new ProtocolError("content after DONE");
+    this.#next++;
+    return entry;
+  }
+
+  /** Decides every offer, checks the free space, and answers them all in one go. */
+  async #answerList(): Promise<void> {
+    const { report, dir } = this.#s;
+    const entries = this.#entries;
+    const total = entries.reduce((n, e) => n + e.size, 0);
+    this.#s.tell(
+      `${this.#line.peer} sends ${entries.length} ${entries.length === 1 ? "file" : "files"}, ${sizeText(total)}`,
+    );
+    const names = new Set<string>();
+    const folders = new Set<string>();
+    for (const entry of entries) await this.#plan(entry, names, folders);
+    const needed = entries.reduce(
+      (n, e) => n + (e.kind === Offer.NEW || e.kind === Offer.PARTIAL ? e.size - e.offset : 0),
+      0,
+    );
+    const free = await freeSpace(dir);
+    if (free !== null && needed > free) {
+      const message = `not enough space in ${dir}: ${sizeText(needed)} to write, ${sizeText(free)} free`;
+      this.#out(encode.error(message));
+      throw new Stop(message);
+    }
+    const offers = entries.map((e) =>
+      encode.offer({
+        index: e.index,
+        kind: e.kind,
+        flags: this.#s.overwrite ? MAY_OVERWRITE : 0,
+        offset: e.offset,
+        digest: e.digest,
+        reason: e.reason,
+      }),
+    );
+    for (const e of entries) if (e.kind === Offer.REFUSED) report.say(`${e.shown}: refused: ${e.reason}`);
+    this.#s.meter?.begin(
+      entries.reduce((n, e) => n + (e.kind === Offer.NEW || e.kind === Offer.PARTIAL ? e.size - e.offset : 0), 0),
+      entries.length,
+    );
+    // Batched into writes of about 64 KiB: a million offers are not a million sends.
+    for (let at = 0; at < offers.length; ) {
+      let bytes = 0;
+      const start = at;
+      while (at < offers.length && bytes < 65536) bytes += (offers[at++] as Buffer).length;
+      this.#out(Buffer.concat(offers.slice(start, at)));
+    }
+  }
+
+  /** What to offer for one file: refused, already here, partly here, or new. */
+  async #plan(e: Entry, names: Set<string>, folders: Set<string>): Promise<void> {
+    const refuse = (why: string): void => {
+      e.kind = Offer.REFUSED;
+      e.reason = why;
+      this.#failed++;
+    };
+    const problem = nameProblem(e.name);
+    if (problem !== null) return refuse(`the name ${problem}`);
+    const name = e.name.toString("utf8");
+    e.parts = name.split("/");
+    if (names.has(name)) return refuse("the name comes twice in this transfer");
+    if (folders.has(name)) return refuse("an earlier file of this transfer needs a folder of this name");
+    for (let i = 1; i < e.parts.length; i++) {
+      if (names.has(e.parts.slice(0, i).join("/")))
+        return refuse(`${e.parts.slice(0, i).join("/")} is a file of this transfer, not a folder`);
+    }
+    const blocked = await this.#blockedPath(e.parts);
+    if (blocked !== null) return refuse(blocked);
+    names.add(name);
+    for (let i = 1; i < e.parts.length; i++) folders.add(e.parts.slice(0, i).join("/"));
+    const path = join(this.#s.dir, ...e.parts);
+    const here = await lstatOrNull(path);
+    if (here !== null) {
+      if (here.isSymbolicLink()) return refuse("a symbolic link of that name is here (never followed)");
+      if (!here.isFile()) return refuse("something other than a file of that name is here");
+      if (here.size === e.size) {
+        e.kind = Offer.PRESENT;
+        e.prefix = await hashFile(path, e.size);
+        e.digest = e.prefix.copy().digest();
+        e.offset = e.size;
+        return;
+      }
+      if (!this.#s.overwrite) return refuse("a different file of that name is here (--overwrite replaces it)");
+    }
+    const partial = await lstatOrNull(path + PARTIAL_SUFFIX);
+    if (partial !== null) {
+      if (partial.isSymbolicLink() || !partial.isFile())
+        return refuse(`${name}${PARTIAL_SUFFIX} is here and is not a plain file`);
+      if (partial.size > 0 && partial.size <= e.size) {
+        e.kind = Offer.PARTIAL;
+        e.offset = partial.size;
+        e.prefix = await hashFile(path + PARTIAL_SUFFIX, partial.size);
+        e.digest = e.prefix.copy().digest();
+        return;
+      }
+    }
+    e.kind = Offer.NEW;
+  }
+
+  /** Why a name's folders cannot be used (a link, a file in the way), or null. Nothing is made yet. */
+  async #blockedPath(parts: string[]): Promise<string | null> {
+    let path = this.#s.dir;
+    for (let i = 0; i < parts.length - 1; i++) {
+      path = join(path, parts[i] as string);
+      const st = await lstatOrNull(path);
+      if (st === null) return null;
+      const shown = parts.slice(0, i + 1).join("/");
+      if (st.isSymbolicLink()) return `${shown} is a symbolic link here (never followed)`;
+      if (!st.isDirectory()) return `${shown} is a file here, not a folder`;
+    }
+    return null;
+  }
+
+  /** DATA: opens the partial file and routes the content and digest that follow to it. */
+  async #startContent(parser: Parser, e: Entry, offset: number): Promise<void> {
+    const allowed =
+      offset === 0
+        ? e.kind === Offer.NEW || e.kind === Offer.PARTIAL || (e.kind === Offer.PRESENT && this.#s.overwrite)
+        : (e.kind === Offer.PARTIAL || e.kind === Offer.PRESENT) && offset === e.offset;
+    if (!allowed) throw new ProtocolError(`DATA for file ${e.index} from ${offset}, which was not offered`);
+    const content = e.size - offset;
+    const digest = Buffer.alloc(DIGEST_BYTES);
+    let digestFill = 0;
+    if (e.kind === Offer.PRESENT && offset === e.size) {
+      parser.raw(DIGEST_BYTES, (bytes) => {
+        bytes.copy(digest, digestFill);
+        digestFill += bytes.length;
+        if (digestFill < DIGEST_BYTES) return undefined;
+        const same = digest.equals(e.digest);
+        if (same) this.#s.tell(`${e.shown}: already here, the same (sha256 ${digest.toString("hex")})`);
+        else this.#s.report.say(`${e.shown}: the sender's file differs from the one here; not replaced`);
+        this.#verdict(e, same ? Verdict.ALREADY : Verdict.MISMATCH, same ? "" : "differs from the file here");
+        return undefined;
+      });
+      return;
+    }
+    const path = join(this.#s.dir, ...e.parts);
+    const partialPath = path + PARTIAL_SUFFIX;
+    let fh: FileHandle | null = null;
+    let failure: string | null = null;
+    try {
+      await this.#makeFolders(e.parts);
+      const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (offset === 0 ? fsc.O_TRUNC : 0);
+      fh = await open(partialPath, flags, 0o600);
+      if (offset > 0) await fh.truncate(offset);
+    } catch (err) {
+      failure = reason(err);
+      await fh?.close().catch(() => {});
+      fh = null;
+    }
+    const { meter } = this.#s;
+    if (offset > 0 && fh) this.#s.tell(`${e.shown}: resuming after the ${sizeText(offset)} already here`);
+    if (offset === 0 && e.kind === Offer.PARTIAL) this.#s.tell(`${e.shown}: the part here differs; starting again`);
+    const hash = offset > 0 && e.prefix ? e.prefix : createHash("sha256");
+    const current: Current = {
+      entry: e,
+      fh,
+      writer: fh ? new FileWriter(fh, offset) : null,
+      offset,
+      left: content,
+      path: partialPath,
+    };
+    this.#current = current;
+    meter?.file(e.shown, e.size, offset);
+    parser.raw(content + DIGEST_BYTES, (bytes) => {
+      let at = 0;
+      let waiting: Promise<void> | undefined;
+      if (current.left > 0) {
+        at = Math.min(current.left, bytes.length);
+        const body = bytes.subarray(0, at);
+        current.left -= at;
+        if (current.writer) {
+          hash.update(body);
+          waiting = current.writer.write(body);
+        }
+        meter?.add(at);
+      }
+      if (at < bytes.length) {
+        bytes.copy(digest, digestFill, at);
+        digestFill += bytes.length - at;
+      }
+      if (digestFill < DIGEST_BYTES) return waiting;
+      const finish = (): Promise<void> => this.#finishFile(current, hash.digest(), digest, failure);
+      return waiting ? waiting.then(finish) : finish();
+    });
+  }
+
+  /** The whole content and the sender's digest are here: check, then name the file, or not. */
+  async #finishFile(c: Current, actual: Buffer, claimed: Buffer, failure: string | null): Promise<void> {
+    const e = c.entry;
+    const { report } = this.#s;
+    this.#current = null;
+    let writeError: unknown = null;
+    if (c.writer) {
+      try {
+        await c.writer.finish();
+      } catch (err) {
+        writeError = err;
+      }
+    }
+    if (failure !== null || writeError !== null || !c.fh) {
+      await c.fh?.close().catch(() => {});
+      const why = failure ?? reason(writeError);
+      report.say(`${e.shown}: could not be written: ${why}`);
+      this.#failed++;
+      this.#verdict(e, Verdict.FAILED, why);
+      if ((writeError as { code?: string } | null)?.code === "ENOSPC") {
+        const message = `${this.#s.dir} is full`;
+        this.#out(encode.error(message));
+        throw new Stop(message);
+      }
+      return;
+    }
+    if (!actual.equals(claimed)) {
+      await c.fh.close().catch(() => {});
+      await unlink(c.path).catch(() => {});
+      report.say(`${e.shown}: SHA-256 mismatch: what arrived is not what was sent; not saved`);
+      this.#failed++;
+      this.#verdict(e, Verdict.MISMATCH, "SHA-256 mismatch");
+      return;
+    }
+    const path = join(this.#s.dir, ...e.parts);
+    try {
+      await c.fh.chmod((e.mode & 0o777) | 0o600);
+      const mtime = new Date(e.mtime);
+      await c.fh.utimes(mtime, mtime);
+      await c.fh.close();
+      const there = await lstatOrNull(path);
+      if (there !== null && !(this.#s.overwrite && there.isFile())) {
+        throw new Error("a file of that name appeared meanwhile; kept as the partial file");
+      }
+      await rename(c.path, path);
+    } catch (err) {
+      await c.fh.close().catch(() => {});
+      const why = reason(err);
+      report.say(`${e.shown}: could not be put in place: ${why}`);
+      this.#failed++;
+      this.#verdict(e, Verdict.FAILED, why);
+      return;
+    }
+    this.#saved++;
+    this.#bytes += e.size - c.offset;
+    this.#lastDigest = actual;
+    this.#s.tell(`saved ${e.shown} (${sizeText(e.size)}, sha256 ${actual.toString("hex")})`);
+    this.#verdict(e, Verdict.SAVED, "");
+  }
+
+  #lastDigest: Buffer | null = null;
+
+  /** Makes the folders of a name, part by part, refusing any part that is a link or a file. */
+  async #makeFolders(parts: string[]): Promise<void> {
+    let path = this.#s.dir;
+    for (let i = 0; i < parts.length - 1; i++) {
+      path = join(path, parts[i] as string);
+      try {
+        await mkdir(path, 0o755);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST") throw err;
+        const st = await lstat(path);
+        if (!st.isDirectory()) {
+          throw new Error(
+            `${parts.slice(0, i + 1).join("/")} is ${st.isSymbolicLink() ? "a symbolic link" : "not a folder"} here`,
+          );
+        }
+      }
+    }
+  }
+
+  #verdict(e: Entry, result: VerdictResult, detail: string): void {
+    this.#out(encode.verdict({ index: e.index, result, detail }));
+  }
+
+  /** The line ended early: what arrived of the file in flight is kept for a resume. */
+  async #abandon(why: string): Promise<void> {
+    const c = this.#current;
+    this.#current = null;
+    if (c === null || c.fh === null) return;
+    await c.writer?.finish().catch(() => {});
+    await c.fh.close().catch(() => {});
+    const e = c.entry;
+    const have = c.writer?.written ?? 0;
+    if (have === 0) {
+      await unlink(c.path).catch(() => {});
+      this.#s.report.say(`${e.shown}: nothing of it arrived (${why})`);
+      return;
+    }
+    this.#s.report.say(
+      `${e.shown}: ${why} after ${have} of ${e.size} bytes; kept as ${e.shown}${PARTIAL_SUFFIX} (send it again to resume)`,
+    );
+  }
+
+  #summary(): void {
+    const seconds = (performance.now() - this.#startedAt) / 1000;
+    const files = this.#entries.length;
+    const rate = seconds > 0 ? this.#bytes / seconds : 0;
+    const one = files === 1 && this.#lastDigest ? `, sha256 ${this.#lastDigest.toString("hex")}` : "";
+    const failed = this.#failed > 0 ? `; ${this.#failed} not received` : "";
+    this.#s.tell(
+      `received ${this.#saved} of ${files} ${files === 1 ? "file" : "files"}: ${sizeText(this.#bytes)} in ${seconds.toFixed(1)} s (${sizeText(rate)}/s)${one}${failed}`,
+    );
+  }
+}
+
+interface Current {
+  entry: Entry;
+  fh: FileHandle | null;
+  writer: FileWriter | null;
+  /** Where the content starts (what was here already). */
+  offset: number;
+  /** Content bytes still due. */
+  left: number;
+  /** The partial file. */
+  path: string;
+}
+
+/** The receiver cannot go on (the disk is full): the line is ended, the partial kept. */
+class Stop extends Error {}
+
+function blankEntry(f: FileEntry): Entry {
+  return {
+    ...f,
+    shown: printableName(f.name),
+    parts: [],
+    kind: Offer.NEW,
+    offset: 0,
+    digest: NO_DIGEST,
+    prefix: null,
+    reason: "",
+  };
+}
+
+/** A message from the peer as a line may show it. */
+function printable(text: string): string {
+  return printableName(Buffer.from(text, "utf8"));
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
+/** Bytes free for this user in the folder's file system, or null where that is not known. */
+async function freeSpace(dir: string): Promise<number | null> {
+  try {
+    const st = await statfs(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+}
