@@ -41,6 +41,9 @@ import {
 /** From the connection to the end of the list: a caller that says nothing does not hold the receiver. */
 export const LIST_MS = 30_000;
 
+/** How long a receiver that gave up reads on, so the sender can read why before the line is reset. */
+const GIVE_UP_MS = 2000;
+
 export interface ReceiveSettings {
   /** The folder files go into, resolved (realpath). */
   dir: string;
@@ -123,20 +126,37 @@ class Receiver {
       },
       message: (type, payload) => this.#message(parser, type, payload),
     });
-    try {
-      await this.#line.receive(parser.feed);
-      if (!this.#done) why ??= "the line ended";
-    } catch (err) {
-      if (err instanceof Stop) {
-        why = err.message;
-      } else if (err instanceof ProtocolError) {
+    // A failure of this side's (a protocol error, a full disk) is told to the sender with ERROR;
+    // then what it still sends is read and dropped until it closes, for at most GIVE_UP_MS:
+    // closing at once would reset the line, and the sender might never read why.
+    let stopDraining: (() => void) | null = null;
+    const fail = (err: unknown): void => {
+      if (why !== null) return;
+      if (err instanceof Stop) why = err.message;
+      else if (err instanceof ProtocolError) {
         why = `protocol error: ${err.message}`;
         this.#out(encode.error(err.message));
-      } else {
-        why ??= reason(err);
+      } else why = reason(err);
+      void this.#sending.then(() => this.#line.shutdown());
+      stopDraining = later(GIVE_UP_MS, () => this.#line.reset());
+    };
+    const sink = (chunk: Buffer): Promise<void> | undefined => {
+      if (why !== null) return undefined;
+      try {
+        return parser.feed(chunk)?.catch(fail);
+      } catch (err) {
+        fail(err);
+        return undefined;
       }
+    };
+    try {
+      await this.#line.receive(sink);
+      if (!this.#done) why ??= "the line ended";
+    } catch (err) {
+      why ??= reason(err);
     } finally {
       stopListClock();
+      (stopDraining as (() => void) | null)?.();
       this.#s.interrupt.removeEventListener("abort", onInterrupt);
     }
     await this.#sending;

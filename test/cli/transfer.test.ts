@@ -1,0 +1,403 @@
+/**
+ * hotline send / hotline receive with the real binary on both sides: files and folder trees
+ * arrive whole (SHA-256 per file), a transfer cut by the network, a killed receiver or a
+ * killed sender is never a success and resumes from the partial file, existing files are
+ * kept, a full disk is a clear error, TLS with a pin, --raw against netcat, bad input.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { describe, test } from "node:test";
+import type { Child } from "../helpers/child.js";
+import { random, sha256 } from "../helpers/data.js";
+import { gateProxy } from "../helpers/gate-proxy.js";
+import { bash, has, HL as hl, hotline, listening, shellQuote as q } from "../helpers/hotline.js";
+import { tempDir } from "../helpers/transports.js";
+import { within } from "../helpers/within.js";
+
+/** `hotline receive DIR` on a free port, with no meter. */
+function receiver(dir: string, extra: readonly string[] = [], lifetimeMs = 30_000): Child {
+  return hotline(["receive", dir, "--port", "0", "--no-progress", ...extra], { lifetimeMs });
+}
+
+function sender(files: readonly string[], port: string | number, extra: readonly string[] = []): Child {
+  return hotline(["send", ...files, "127.0.0.1", String(port), "--no-progress", ...extra], { lifetimeMs: 30_000 });
+}
+
+/** Writes files under `dir` from a map of relative names to contents. */
+function tree(dir: string, files: Record<string, Buffer | string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+}
+
+/** Relative name -> SHA-256 of every file under `dir`. */
+function hashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out[relative(dir, path)] = sha256(readFileSync(path));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Waits, polling every 10 ms up to a deadline, for a file to hold at least `bytes`. */
+async function grows(path: string, bytes: number, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(existsSync(path) && statSync(path).size >= bytes)) {
+    if (Date.now() > end) throw new Error(`${path} did not reach ${bytes} bytes within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const MiB = 1024 * 1024;
+
+describe("send and receive: what arrives", () => {
+  test("a file and a folder tree arrive whole, under their names, with their modes and times", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const big = random(9 * MiB + 17); // not a multiple of any buffer size
+    tree(src, {
+      "big.bin": big,
+      "tree/a.txt": "hello\n",
+      "tree/empty": "",
+      "tree/deep/er/b.txt": "world\n",
+      "tree/ünïcødé 名前.txt": "utf-8 names\n",
+    });
+    chmodSync(join(src, "tree/a.txt"), 0o755);
+    const when = new Date("2020-02-29T12:34:56.789Z");
+    utimesSync(join(src, "big.bin"), when, when);
+    const recv = receiver(dst);
+    const port = await listening(recv);
+    const send = await sender([join(src, "big.bin"), join(src, "tree")], port).done();
+    assert.equal(send.code, 0, send.stderr);
+    const got = await recv.done();
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(hashes(dst), hashes(src));
+    assert.equal(statSync(join(dst, "tree/a.txt")).mode & 0o777, 0o755, "the execute bits arrive");
+    assert.equal(statSync(join(dst, "big.bin")).mtime.getTime(), when.getTime(), "the time arrives");
+    assert.match(got.stderr, new RegExp(`saved big.bin \\(9.00 MiB, sha256 ${sha256(big)}\\)`));
+    assert.match(got.stderr, /received 5 of 5 files/);
+    assert.match(send.stderr, /sent 5 of 5 files/);
+    assert.equal(readdirSync(dst).filter((n) => n.endsWith(".hotline-partial")).length, 0, "no partial left");
+  });
+
+  test("-k takes one sender after another", async () => {
+    const dst = tempDir();
+    const src = tempDir();
+    tree(src, { "one.txt": "1\n", "two.txt": "2\n" });
+    const recv = receiver(dst, ["-k"]);
+    const port = await listening(recv);
+    for (const name of ["one.txt", "two.txt"]) {
+      const send = await sender([join(src, name)], port).done();
+      assert.equal(send.code, 0, send.stderr);
+    }
+    assert.deepEqual(hashes(dst), hashes(src));
+    recv.proc.kill("SIGINT");
+    assert.equal((await recv.done()).code, 130);
+  });
+
+  test("over TLS, the receiver's throwaway certificate pinned by the sender", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "secret.bin": random(3 * MiB) });
+    const recv = receiver(dst, ["--ssl"]);
+    const [, pin] = await recv.line(/TLS certificate made for this run \(.*\): (sha256:[0-9a-f]{64})/);
+    const port = await listening(recv);
+    const refused = await sender([join(src, "secret.bin")], port, ["--ssl"]).done();
+    assert.equal(refused.code, 1, "an unverified receiver is refused");
+    assert.match(refused.stderr, /certificate verify failed/);
+    // A failed handshake is a line on the receiver's stderr; it goes on answering.
+    await recv.line(/certificate|handshake/);
+    const send = await sender([join(src, "secret.bin")], port, ["--ssl-pin", pin as string]).done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal((await recv.done()).code, 0);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+});
+
+describe("send and receive: a transfer cut short", () => {
+  test("reset by the network mid-file: failure on both sides, the partial kept; sending again resumes", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const data = random(24 * MiB);
+    tree(src, { "f.bin": data });
+    const recv = receiver(dst);
+    const port = Number(await listening(recv));
+    const proxy = await gateProxy(port, 8 * MiB);
+    const send = sender([join(src, "f.bin")], proxy.port);
+    await within(proxy.reached(8 * MiB), 15_000, "8 MiB through the proxy");
+    await grows(join(dst, "f.bin.hotline-partial"), 6 * MiB);
+    proxy.reset();
+    const [s, r] = await Promise.all([send.done(), recv.done()]);
+    await proxy.close();
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /transfer not complete: .*0 of 1 file confirmed \(f\.bin\)/);
+    assert.doesNotMatch(s.stderr, /sent 1 of 1/);
+    assert.equal(r.code, 1, r.stderr);
+    const kept = /f\.bin: .* after (\d+) of 25165824 bytes; kept as f\.bin\.hotline-partial/.exec(r.stderr);
+    assert.ok(kept, r.stderr);
+    const partial = readFileSync(join(dst, "f.bin.hotline-partial"));
+    assert.equal(partial.length, Number(kept[1]), "the message says what the partial holds");
+    assert.ok(partial.equals(data.subarray(0, partial.length)), "the partial is a true prefix");
+    assert.equal(existsSync(join(dst, "f.bin")), false, "nothing under the real name");
+
+    const again = receiver(dst);
+    const port2 = await listening(again);
+    const resend = await sender([join(src, "f.bin")], port2).done();
+    assert.equal(resend.code, 0, resend.stderr);
+    const r2 = await again.done();
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stderr, /f\.bin: resuming after the .* already here/);
+    assert.equal(sha256(readFileSync(join(dst, "f.bin"))), sha256(data));
+    assert.equal(existsSync(join(dst, "f.bin.hotline-partial")), false);
+    const moved = /received 1 of 1 file: (\S+) (\S+) in/.exec(r2.stderr);
+    assert.ok(moved && !(moved[2] === "MiB" && Number(moved[1]) >= 24), `only the rest moved: ${r2.stderr}`);
+  });
+
+  test("the receiver killed mid-file: the sender never reports success", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "f.bin": random(16 * MiB) });
+    const recv = receiver(dst);
+    const port = Number(await listening(recv));
+    const proxy = await gateProxy(port, 4 * MiB);
+    const send = sender([join(src, "f.bin")], proxy.port);
+    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    recv.kill();
+    const s = await send.done();
+    await proxy.close();
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /transfer not complete/);
+    // A new receiver takes the rest.
+    const again = receiver(dst);
+    const resend = await sender([join(src, "f.bin")], await listening(again)).done();
+    assert.equal(resend.code, 0, resend.stderr);
+    assert.equal((await again.done()).code, 0);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+
+  test("the sender killed mid-file: the receiver keeps the partial and says how much arrived", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "f.bin": random(16 * MiB) });
+    const recv = receiver(dst);
+    const port = Number(await listening(recv));
+    const proxy = await gateProxy(port, 4 * MiB);
+    const send = sender([join(src, "f.bin")], proxy.port);
+    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    send.kill();
+    await send.done();
+    proxy.allow(Number.POSITIVE_INFINITY);
+    const r = await recv.done();
+    await proxy.close();
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /transfer not complete: the line ended/);
+    assert.match(r.stderr, /f\.bin: the line ended after \d+ of 16777216 bytes; kept as f\.bin\.hotline-partial/);
+    assert.equal(existsSync(join(dst, "f.bin")), false);
+  });
+});
+
+describe("send and receive: files already there", () => {
+  test("never replaced without --overwrite; the same file is 'already here'; --overwrite replaces", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "same.txt": "same\n", "other.txt": "new content\n", "size.txt": "abc\n" });
+    tree(dst, { "same.txt": "same\n", "other.txt": "old content\n", "size.txt": "a longer old one\n" });
+    const before = hashes(dst);
+    const files = ["same.txt", "other.txt", "size.txt"].map((n) => join(src, n));
+    const recv = receiver(dst);
+    const send = await sender(files, await listening(recv)).done();
+    const r = await recv.done();
+    assert.equal(send.code, 1, "two files were not delivered");
+    assert.equal(r.code, 1);
+    assert.deepEqual(hashes(dst), before, "nothing replaced");
+    assert.match(r.stderr, /same\.txt: already here, the same/);
+    assert.match(send.stderr, /same\.txt: already on the receiver, the same/);
+    assert.match(send.stderr, /other\.txt: not sent: a different file of that name is on the receiver/);
+    assert.match(r.stderr, /size\.txt: refused: a different file of that name is here \(--overwrite replaces it\)/);
+
+    const recv2 = receiver(dst, ["--overwrite"]);
+    const send2 = await sender(files, await listening(recv2)).done();
+    assert.equal(send2.code, 0, send2.stderr);
+    assert.equal((await recv2.done()).code, 0);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+});
+
+describe("send and receive: a full disk", () => {
+  test("refused before any byte when the size is known; a disk that fills meanwhile is a clear error", async (t) => {
+    const dir = tempDir();
+    const mount = await bash(`mount -t tmpfs -o size=4m tmpfs ${q(dir)}`).done();
+    if (mount.code !== 0) {
+      t.skip(`cannot mount a small tmpfs here: ${mount.stderr.trim()}`);
+      return;
+    }
+    try {
+      const src = tempDir();
+      tree(src, { "big.bin": random(6 * MiB), "three.bin": random(3 * MiB) });
+      const recv = receiver(dir);
+      const send = await sender([join(src, "big.bin")], await listening(recv)).done();
+      const r = await recv.done();
+      assert.equal(send.code, 1);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /not enough space in .*: 6\.00 MiB to write, .* free/);
+      assert.match(send.stderr, /the receiver gave up: not enough space/);
+      assert.deepEqual(readdirSync(dir), [], "nothing written");
+
+      // 3 MiB fits when offered; the disk is then filled before the content comes.
+      const recv2 = receiver(dir);
+      const port = Number(await listening(recv2));
+      const proxy = await gateProxy(port, 0);
+      const send2 = sender([join(src, "three.bin")], proxy.port);
+      proxy.allow(200); // the opening and the list, not the content
+      await within(proxy.returned(5 + 51), 10_000, "the receiver's opening and offer"); // offered: space checked
+      await recv2.line(/sends 1 file/);
+      writeFileSync(join(dir, "filler"), Buffer.alloc(3 * MiB));
+      proxy.allow(Number.POSITIVE_INFINITY);
+      const [s2, r2] = await Promise.all([send2.done(), recv2.done()]);
+      await proxy.close();
+      assert.equal(s2.code, 1, s2.stderr);
+      assert.equal(r2.code, 1, r2.stderr);
+      assert.match(r2.stderr, /three\.bin: could not be written: no space left on device/i);
+      assert.equal(existsSync(join(dir, "three.bin")), false, "never named");
+    } finally {
+      await bash(`umount ${q(dir)}`).done();
+    }
+  });
+});
+
+describe("send and receive: --raw, with netcat", () => {
+  test("hotline send --raw into nc -l, and nc into hotline receive --raw", async (t) => {
+    if (!has("nc")) {
+      t.skip("nc (netcat-openbsd) is not installed");
+      return;
+    }
+    const src = tempDir();
+    const data = random(5 * MiB + 3);
+    tree(src, { "f.bin": data });
+    const out = join(src, "out.bin");
+    // nc -l on a port of our choosing: take a free one from the system first.
+    const probe = hotline(["listen", "127.0.0.1", "0"], { lifetimeMs: 5000 });
+    const port = await listening(probe);
+    probe.kill();
+    await probe.done();
+    const nc = bash(`nc -l 127.0.0.1 ${port} > ${q(out)} < /dev/null`, { lifetimeMs: 20_000 });
+    let sent: Awaited<ReturnType<Child["done"]>> | null = null;
+    for (let attempt = 0; attempt < 200 && sent === null; attempt++) {
+      const s = await sender([join(src, "f.bin")], port, ["--raw"]).done();
+      if (s.code === 0) sent = s;
+      else if (!/refused/.test(s.stderr)) assert.fail(s.stderr);
+    }
+    assert.ok(sent, "nc never answered");
+    assert.match(
+      sent.stderr,
+      new RegExp(`sent 5.00 MiB .* sha256 ${sha256(data)}; --raw: the receiver cannot confirm it`),
+    );
+    assert.equal((await nc.done()).code, 0);
+    assert.equal(sha256(readFileSync(out)), sha256(data));
+
+    const recv = hotline(["receive", "--raw", "--port", "0", "--no-progress"], { lifetimeMs: 20_000 });
+    const port2 = await listening(recv);
+    const ncSend = await bash(`nc -N 127.0.0.1 ${port2} < ${q(join(src, "f.bin"))}`).done();
+    assert.equal(ncSend.code, 0, ncSend.stderr);
+    const r = await recv.done();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sha256(r.stdout), sha256(data));
+    assert.match(r.stderr, new RegExp(`received 5.00 MiB \\(${data.length} bytes\\) in .* sha256 ${sha256(data)}`));
+  });
+});
+
+describe("send and receive: bad input", () => {
+  test("a missing file, a missing folder, --raw with two files, and usage mistakes are exit 2 with one line", async () => {
+    const src = tempDir();
+    tree(src, { "a.txt": "a", "b.txt": "b" });
+    const cases: [string[], RegExp][] = [
+      [["send", join(src, "nope.txt"), "127.0.0.1", "9"], /nope\.txt: no such file or folder/],
+      [["receive", join(src, "nowhere"), "--port", "0"], /nowhere: no such folder/],
+      [["receive", join(src, "a.txt"), "--port", "0"], /a\.txt: not a folder/],
+      [["send", "--raw", join(src, "a.txt"), join(src, "b.txt"), "127.0.0.1"], /--raw sends one FILE/],
+      [["send", join(src, "a.txt")], /send needs FILE\.\.\. and HOST/],
+      [["send", join(src, "a.txt"), join(src, "a.txt"), "127.0.0.1"], /two files would have the same name/],
+      [["receive", "--overwrite", "--raw", "--port", "0"], /--overwrite does not apply to --raw/],
+      [["send", "--overwrite", join(src, "a.txt"), "127.0.0.1"], /--overwrite does not apply to 'hotline send'/],
+      [["receive", "--ssl-pin", `sha256:${"0".repeat(64)}`], /--ssl-pin does not apply to 'hotline receive'/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await hotline(args).done();
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, pattern, args.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length <= 2, true, `one line (and the usage hint): ${r.stderr}`);
+    }
+  });
+
+  test("a caller that does not speak the protocol gets nothing written, and a clear line", async () => {
+    const dst = tempDir();
+    const recv = receiver(dst);
+    const port = await listening(recv);
+    // The caller is answered with an ERROR message, which it shows, and the line ends.
+    const talk = await bash(`printf 'GET / HTTP/1.1\\r\\n\\r\\n' | ${hl} connect 127.0.0.1 ${port}`).done();
+    assert.match(talk.stdout.toString("latin1"), /^E\0\0\0.not a hotline file transfer \(it began with "GET \/"\)$/s);
+    const r = await recv.done();
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /transfer not complete: protocol error: not a hotline file transfer \(it began with "GET \/"\)/,
+    );
+    assert.deepEqual(readdirSync(dst), []);
+  });
+
+  test("sending to something that is not a receiver fails, never claims success", async () => {
+    const src = tempDir();
+    tree(src, { "a.txt": "a\n" });
+    const listener = hotline(["listen", "127.0.0.1", "0"], { stdin: "HTTP/1.1 400 Bad Request\r\n\r\n" });
+    const port = await listening(listener);
+    const send = await sender([join(src, "a.txt")], port).done();
+    assert.equal(send.code, 1, send.stderr);
+    assert.match(send.stderr, /not a hotline file transfer/);
+    await listener.done();
+  });
+});
+
+describe("send and receive: a large transfer", () => {
+  test("1 GiB of random bytes, SHA-256 equal", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const path = join(src, "gig.bin");
+    // Written in 16 MiB pieces of random bytes, hashed as written.
+    const hash = createHash("sha256");
+    const piece = random(16 * MiB);
+    writeFileSync(path, "");
+    for (let i = 0; i < 64; i++) {
+      piece.writeUInt32BE(i, 0); // each piece differs
+      hash.update(piece);
+      writeFileSync(path, piece, { flag: "a" });
+    }
+    const recv = receiver(dst, [], 120_000);
+    const send = hotline(["send", path, "127.0.0.1", await listening(recv), "--no-progress"], { lifetimeMs: 120_000 });
+    const [s, r] = await Promise.all([send.done(110_000), recv.done(110_000)]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const digest = hash.digest("hex");
+    assert.match(r.stderr, new RegExp(`sha256 ${digest}`));
+    const check = createHash("sha256");
+    for await (const chunk of createReadStream(join(dst, "gig.bin"), { highWaterMark: 4 * MiB })) check.update(chunk);
+    assert.equal(check.digest("hex"), digest);
+  });
+});
