@@ -167,9 +167,10 @@ class Sender {
         return this.#content(item, index, 0, null);
       }
       case Offer.PARTIAL: {
-        const hash = offer.offset <= item.size ? await this.#hashOrSkip(item, index, offer.offset) : null;
-        if (hash !== null && hash.copy().digest().equals(offer.digest)) {
-          return this.#content(item, index, offer.offset, hash);
+        if (offer.offset <= item.size) {
+          const hash = await this.#hashOrSkip(item, index, offer.offset);
+          if (hash === null) return; // unreadable: skipped
+          if (hash.copy().digest().equals(offer.digest)) return this.#content(item, index, offer.offset, hash);
         }
         this.#s.tell(`${item.shown}: the part on the receiver differs from this file; sending it from the start`);
         return this.#content(item, index, 0, null);
