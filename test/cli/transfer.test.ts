@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -238,6 +239,28 @@ describe("send and receive: files already there", () => {
     assert.equal(send2.code, 0, send2.stderr);
     assert.equal((await recv2.done()).code, 0);
     assert.deepEqual(hashes(dst), hashes(src));
+  });
+});
+
+describe("send and receive: links in DIR are never followed", () => {
+  test("a name through a linked folder, or onto a link, is refused; nothing is written outside DIR", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const outside = tempDir();
+    tree(src, { "box/evil/x.txt": "through a link\n", "box/trap.txt": "onto a link\n", "box/fine.txt": "fine\n" });
+    mkdirSync(join(dst, "box"));
+    symlinkSync(outside, join(dst, "box", "evil"));
+    symlinkSync(join(outside, "trap.txt"), join(dst, "box", "trap.txt"));
+    const recv = receiver(dst);
+    const send = await sender([join(src, "box")], await listening(recv)).done();
+    const r = await recv.done();
+    assert.equal(send.code, 1, "two files were refused");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /box\/evil\/x\.txt: refused: box\/evil is a symbolic link here \(never followed\)/);
+    assert.match(r.stderr, /box\/trap\.txt: refused: a symbolic link of that name is here \(never followed\)/);
+    assert.match(send.stderr, /box\/evil\/x\.txt: refused by the receiver/);
+    assert.deepEqual(readdirSync(outside), [], "nothing outside DIR");
+    assert.equal(readFileSync(join(dst, "box", "fine.txt"), "utf8"), "fine\n", "the rest goes on");
   });
 });
 

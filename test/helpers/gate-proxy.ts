@@ -3,6 +3,10 @@
  * many bytes as the test allows (the target's replies pass freely), and can reset both
  * sides at once: a transfer cut at a known byte, paused between two steps, or ended as a
  * broken network ends it. Real sockets on loopback; the test drives it.
+ *
+ * Like many middleboxes it does not keep a half-closed connection open: the first FIN from
+ * either side ends both directions (Node's default, allowHalfOpen false), so what crosses it
+ * must not rely on half-close.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 

@@ -174,14 +174,15 @@ class Receiver {
     return { ok, files, saved: this.#saved, bytes: this.#bytes };
   }
 
-  /** Queues bytes for the sender, in order; a failure is kept and ends the transfer. */
+  /** Queues bytes for the sender, in order; a failure is kept (never thrown) and ends the transfer. */
   #out(bytes: Buffer): void {
-    this.#sending = this.#sending.then(
-      () => (this.#sendError === null ? this.#line.send(bytes) : undefined),
-      () => {},
-    );
-    this.#sending.catch((err: unknown) => {
-      this.#sendError ??= err;
+    this.#sending = this.#sending.then(async () => {
+      if (this.#sendError !== null) return;
+      try {
+        await this.#line.send(bytes);
+      } catch (err) {
+        this.#sendError = err;
+      }
     });
   }
 
@@ -230,6 +231,8 @@ class Receiver {
         }
         this.#done = true;
         this.#out(encode.doneReply(this.#saved, this.#bytes));
+        // This side's end of stream tells the sender it has everything; it then closes.
+        void this.#sending.then(() => this.#line.shutdown());
         return undefined;
       case T.ERROR:
         throw new ProtocolError(`the sender gave up: ${printable(payload.toString("utf8"))}`);

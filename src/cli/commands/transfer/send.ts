@@ -92,8 +92,9 @@ class Sender {
     try {
       await this.#announce();
       for (const [index, item] of this.#items.entries()) await this.#sendOne(item, index);
+      // No half-close here: some proxies end both directions at the first FIN, and the
+      // verdicts and the receiver's DONE are still to come. The receiver half-closes after them.
       await this.#line.send(encode.done());
-      this.#line.shutdown();
       await receiving;
     } catch (err) {
       why = err instanceof Ended ? err.message : reason(err);
