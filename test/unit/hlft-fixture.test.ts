@@ -166,4 +166,38 @@ describe("the Python fixtures of the file protocol", { skip: NO_PYTHON }, () => 
     assert.match(String(find(magic.receiver, "error").message), /^not a hotline sender/);
     find(magic.sender, "eof");
   });
+
+  // Each misbehaviour the sender can play, and what an honest receiver makes of it.
+  const MISBEHAVIOURS: readonly (readonly [what: string, script: object, receiverSays: RegExp | null])[] = [
+    [
+      "list_count_mismatch",
+      { list_count_mismatch: true, files: [{ name: "m", content_hex: "00" }] },
+      /LIST END says 2/,
+    ],
+    ["oversized_frame", { oversized_frame: true }, /a frame of 65537 bytes/],
+    ["garbage_after_hello", { garbage_after_hello: true }, /a frame of \d+ bytes|frame 'G'/],
+    [
+      "ignore_offers on a refused name",
+      { ignore_offers: true, files: [{ name: "../x", content_hex: "00" }] },
+      /refused/,
+    ],
+    ["skip", { files: [{ name: "s", content_hex: "00", skip: true }] }, null],
+    ["no_done", { no_done: true, files: [{ name: "n", content_hex: "00" }] }, null],
+  ];
+  for (const [what, script, receiverSays] of MISBEHAVIOURS) {
+    test(`the sender's ${what} fails the transfer on both sides`, async () => {
+      const run = await transfer(freshDir(), script);
+      assert.equal(run.senderCode, 1, JSON.stringify(run.sender));
+      assert.equal(run.receiverCode, 1, JSON.stringify(run.receiver));
+      if (receiverSays) assert.match(String(find(run.receiver, "error").message), receiverSays);
+      find(run.sender, "end");
+    });
+  }
+
+  test("a silent sender is closed by the receiver's timeout, and sees the end", async () => {
+    const run = await transfer(freshDir(), { silent: true }, ["--timeout", "1"]);
+    assert.equal(run.receiverCode, 1);
+    find(run.receiver, "timeout");
+    find(run.sender, "eof");
+  });
 });
