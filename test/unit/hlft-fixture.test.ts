@@ -183,6 +183,20 @@ describe("the Python fixtures of the file protocol", { skip: NO_PYTHON }, () => 
     ],
     ["skip", { files: [{ name: "s", content_hex: "00", skip: true }] }, null],
     ["no_done", { no_done: true, files: [{ name: "n", content_hex: "00" }] }, null],
+    [
+      "order",
+      {
+        order: [1, 0],
+        files: [
+          { name: "o1", content_hex: "01" },
+          { name: "o2", content_hex: "02" },
+        ],
+      },
+      /for file 1 where 0 was due/,
+    ],
+    ["offset", { files: [{ name: "f", content_hex: "0102", offset: 1 }] }, /does not allow/],
+    ["file_index", { files: [{ name: "i", content_hex: "00", file_index: 5 }] }, /FILE 5 where 0 was due/],
+    ["list_total", { list_total: 99, files: [{ name: "t", content_hex: "00" }] }, /99 bytes/],
   ];
   for (const [what, script, receiverSays] of MISBEHAVIOURS) {
     test(`the sender's ${what} fails the transfer on both sides`, async () => {
@@ -194,10 +208,19 @@ describe("the Python fixtures of the file protocol", { skip: NO_PYTHON }, () => 
     });
   }
 
-  test("a silent sender is closed by the receiver's timeout, and sees the end", async () => {
-    const run = await transfer(freshDir(), { silent: true }, ["--timeout", "1"]);
-    assert.equal(run.receiverCode, 1);
-    find(run.receiver, "timeout");
-    find(run.sender, "eof");
-  });
+  for (const script of [
+    { silent: true },
+    ...["after_hello", "before_list_end", "after_offers"].map((stall) => ({
+      stall,
+      files: [{ name: "x", content_hex: "00" }],
+    })),
+  ]) {
+    test(`a sender that stalls (${JSON.stringify(script).slice(0, 40)}) is closed by the receiver's timeout, and sees the end`, async () => {
+      const run = await transfer(freshDir(), script, ["--timeout", "1"]);
+      assert.equal(run.receiverCode, 1);
+      assert.equal(run.senderCode, 1);
+      find(run.receiver, "timeout");
+      find(run.sender, "eof");
+    });
+  }
 });
