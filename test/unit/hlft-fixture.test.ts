@@ -123,6 +123,7 @@ describe("the Python fixtures of the file protocol", { skip: NO_PYTHON }, () => 
     assert.equal(find(run.sender, "cut").reset, true);
     assert.equal(existsSync(join(dir, "r.bin")), false);
     const partial = join(dir, "r.bin.hotline-partial");
+    find(run.receiver, "cut");
     if (existsSync(partial)) {
       const kept = readFileSync(partial);
       assert.ok(kept.length <= 100_000);
