@@ -39,7 +39,6 @@ const EVERYWHERE: readonly Row[] = [
   ok("\ufffd.bin", "U+FFFD itself is a valid character"),
   ok("a\u00a0b", "a no-break space"),
   ok("x.hotline-partial.txt", "the suffix inside the name"),
-  ok("x.hotline-partial/y", "only the end of the name is the receiver's"),
   // Empty names and empty parts.
   no("", /^is empty$/),
   no("/etc/passwd", /^starts with '\/'$/),
@@ -101,9 +100,10 @@ const EVERYWHERE: readonly Row[] = [
   no("a\\b", /^holds '\\' \(a folder separator on Windows\)$/),
   no("..\\..\\x", /^holds '\\'/),
   // The receiver's suffix.
-  no(`x${PARTIAL_SUFFIX}`, /^ends in \.hotline-partial$/),
-  no(`dir/x${PARTIAL_SUFFIX}`, /^ends in \.hotline-partial$/),
-  no(PARTIAL_SUFFIX, /^ends in \.hotline-partial$/),
+  no(`x${PARTIAL_SUFFIX}`, /^has a part ending in \.hotline-partial$/),
+  no(`dir/x${PARTIAL_SUFFIX}`, /^has a part ending in \.hotline-partial$/),
+  no(PARTIAL_SUFFIX, /^has a part ending in \.hotline-partial$/),
+  no(`x${PARTIAL_SUFFIX}/y`, /^has a part ending in \.hotline-partial$/), // a folder where the partial of x goes
 ];
 
 /** Rules that differ between Linux and Windows: [name, on linux, on win32]. */
@@ -117,11 +117,11 @@ const BY_PLATFORM: readonly (readonly [name: string, linux: RegExp | null, win32
   ["a|b", null, /^holds '\|'/],
   ["a?b", null, /^holds '\?'/],
   ["a*b", null, /^holds '\*'/],
-  ["a/.../b", null, /^a part ends in a dot or a space/], // '...' is a name off Windows, not a parent
-  ["dot.", null, /^a part ends in a dot or a space, which Windows drops$/],
-  ["space ", null, /^a part ends in a dot or a space/],
-  ["dir./x", null, /^a part ends in a dot or a space/],
-  ["dir /x", null, /^a part ends in a dot or a space/],
+  ["a/.../b", null, /^has a part ending in a dot or a space/], // '...' is a name off Windows, not a parent
+  ["dot.", null, /^has a part ending in a dot or a space, which Windows drops$/],
+  ["space ", null, /^has a part ending in a dot or a space/],
+  ["dir./x", null, /^has a part ending in a dot or a space/],
+  ["dir /x", null, /^has a part ending in a dot or a space/],
   ["CON", null, /^is a reserved device name on Windows \(CON\)$/],
   ["con", null, /^is a reserved device name on Windows \(CON\)$/],
   ["Nul.txt", null, /^is a reserved device name on Windows \(NUL\)$/],
@@ -135,7 +135,7 @@ const BY_PLATFORM: readonly (readonly [name: string, linux: RegExp | null, win32
   ["CON .txt", null, /\(CON\)$/],
   ["conin$", null, /\(CONIN\$\)$/],
   ["CONOUT$", null, /\(CONOUT\$\)$/],
-  ["x.HOTLINE-PARTIAL", null, /^ends in \.hotline-partial$/],
+  ["x.HOTLINE-PARTIAL", null, /^has a part ending in \.hotline-partial$/],
   ["CONSOLE", null, null],
   ["COM10", null, null],
   ["LPT", null, null],
@@ -171,7 +171,7 @@ test("names: the platform defaults to this process's", () => {
 });
 
 test("names: macOS folds case for the partial suffix, Linux does not", () => {
-  assert.equal(nameProblem(utf8("x.Hotline-Partial"), "darwin"), "ends in .hotline-partial");
+  assert.equal(nameProblem(utf8("x.Hotline-Partial"), "darwin"), "has a part ending in .hotline-partial");
   assert.equal(nameProblem(utf8("x.Hotline-Partial"), "linux"), null);
 });
 
@@ -210,11 +210,11 @@ test("names: the limits are exact, in bytes, whatever the characters' width", ()
     const part = unit.repeat(Math.floor(255 / Buffer.byteLength(unit))) + fill;
     assert.equal(Buffer.byteLength(part), 255, unit);
     assert.equal(nameProblem(utf8(`dir/${part}`), "linux"), null, `${unit} 255`);
-    assert.equal(nameProblem(utf8(`dir/${part}a`), "linux"), "a part is longer than 255 bytes", `${unit} 256`);
-    assert.equal(nameProblem(utf8(`${part}a/x`), "win32"), "a part is longer than 255 bytes", `${unit} 256 folder`);
+    assert.equal(nameProblem(utf8(`dir/${part}a`), "linux"), "has a part longer than 255 bytes", `${unit} 256`);
+    assert.equal(nameProblem(utf8(`${part}a/x`), "win32"), "has a part longer than 255 bytes", `${unit} 256 folder`);
   }
   // 256 bytes because the last character does not fit: refused, not cut.
-  assert.equal(nameProblem(utf8(`${"a".repeat(253)}日`), "linux"), "a part is longer than 255 bytes");
+  assert.equal(nameProblem(utf8(`${"a".repeat(253)}日`), "linux"), "has a part longer than 255 bytes");
 });
 
 /** Every byte of `shown` that could start a terminal sequence or move the cursor. */

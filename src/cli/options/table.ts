@@ -249,7 +249,7 @@ export const OPTIONS: readonly OptionRow[] = [
     long: "idle-timeout",
     short: "i",
     value: "TIME",
-    verbs: CALLS,
+    verbs: ["listen", "connect", "send", "receive"],
     help: "end a call after TIME with nothing sent or received",
     set: (o, v, n) => {
       o.idle = time(v, n);

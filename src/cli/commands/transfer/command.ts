@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants as fsc, fstatSync, openSync } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
+import { IdleClock } from "../../call/idle.js";
 import { sizeText } from "../../call/progress.js";
 import { Failure, type Io } from "../../io.js";
 import type { Options } from "../../options/options.js";
@@ -29,7 +30,7 @@ export async function sendCommand(o: Options, io: Io, report: Reporter): Promise
   if (o.raw) return rawSend(o, io, report, tell);
   const items = await listFiles(o.files, report);
   if (items.length === 0) throw new Failure("nothing to send: no files in what was given", 2);
-  const line = await dial({ ...o, command: "connect" }, report);
+  const line = watched(await dial({ ...o, command: "connect" }, report), o.idle);
   tell(`connected to ${line.peer}`);
   const result = await sendTo(line, items, {
     report,
@@ -63,7 +64,7 @@ export async function receiveCommand(o: Options, io: Io, report: Reporter): Prom
       if (dir === null) {
         ok = await rawReceive(line, o, io, report, tell);
       } else {
-        const result = await receiveFrom(line, {
+        const result = await receiveFrom(watched(line, o.idle), {
           dir,
           overwrite: o.overwrite,
           report,
@@ -81,6 +82,41 @@ export async function receiveCommand(o: Options, io: Io, report: Reporter): Prom
     io.interrupt.removeEventListener("abort", stop);
     await listener.close();
   }
+}
+
+/**
+ * -i: the line ends when nothing moved either way for `ms` (a peer that stalled, or stopped
+ * reading), and the receiving side fails with a message that says so.
+ */
+function watched(line: Line, ms: number | null): Line {
+  if (ms === null) return line;
+  let idled = false;
+  const clock = new IdleClock(ms, () => {
+    idled = true;
+    line.reset();
+  });
+  return {
+    ...line,
+    receive: (sink) =>
+      line
+        .receive((chunk) => {
+          clock.touch();
+          return sink(chunk);
+        })
+        .then(
+          () => {
+            if (idled) throw new Error(`nothing moved for ${ms / 1000} s (-i)`);
+          },
+          (err: unknown) => {
+            throw idled ? new Error(`nothing moved for ${ms / 1000} s (-i)`) : err;
+          },
+        )
+        .finally(() => clock.stop()),
+    send: async (chunk) => {
+      await line.send(chunk);
+      clock.touch();
+    },
+  };
 }
 
 /** What says the ordinary steps of a transfer: nothing with --quiet (failures always show). */

@@ -24,8 +24,8 @@ export const PARTIAL_SUFFIX = ".hotline-partial";
 /** How many characters printableName shows before it cuts the name short. */
 export const PRINTABLE_MAX_CHARS = 200;
 
-// The bidirectional controls of docs/protocol.md: LRM, RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
-const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+// The bidirectional controls of docs/protocol.md: ALM, LRM, RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 // C0 controls (NUL included), DEL and the C1 controls.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
@@ -75,18 +75,19 @@ export function nameProblem(name: Buffer, platform: NodeJS.Platform = process.pl
   for (const part of text.split("/")) {
     if (part === "") return "has an empty part";
     if (part === "." || part === "..") return `has a '${part}' part`;
-    if (Buffer.byteLength(part, "utf8") > MAX_PART_BYTES) return `a part is longer than ${MAX_PART_BYTES} bytes`;
+    if (Buffer.byteLength(part, "utf8") > MAX_PART_BYTES) return `has a part longer than ${MAX_PART_BYTES} bytes`;
     if (windows) {
       // Windows drops a trailing dot or space, so "a." would open "a".
-      if (part.endsWith(".") || part.endsWith(" ")) return "a part ends in a dot or a space, which Windows drops";
+      if (part.endsWith(".") || part.endsWith(" ")) return "has a part ending in a dot or a space, which Windows drops";
       // The device is named by what comes before the first dot, trailing spaces dropped ("CON .txt").
       const stem = (part.split(".")[0] ?? "").trimEnd().toUpperCase();
       if (WINDOWS_DEVICES.has(stem)) return `is a reserved device name on Windows (${stem})`;
     }
   }
-  // On a file system that ignores case (Windows, macOS) "a.HOTLINE-PARTIAL" is the partial of "a".
+  // Any part: "x.hotline-partial/y" would need a folder where the partial file of "x" goes. On a
+  // file system that ignores case (Windows, macOS) "a.HOTLINE-PARTIAL" is the partial of "a".
   const folded = windows || platform === "darwin" ? text.toLowerCase() : text;
-  if (folded.endsWith(PARTIAL_SUFFIX)) return `ends in ${PARTIAL_SUFFIX}`;
+  if (folded.split("/").some((part) => part.endsWith(PARTIAL_SUFFIX))) return `has a part ending in ${PARTIAL_SUFFIX}`;
   return null;
 }
 

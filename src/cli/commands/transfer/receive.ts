@@ -220,8 +220,11 @@ class Receiver {
       case T.SKIP: {
         const { index, reason: why } = decode.skip(payload);
         const entry = this.#due(index);
-        this.#s.report.say(`${entry.shown}: not sent: ${printable(why)}`);
-        if (entry.kind !== Offer.REFUSED) this.#failed++;
+        // A refused file was reported when it was refused; any other skip is the sender's choice.
+        if (entry.kind !== Offer.REFUSED) {
+          this.#s.report.say(`${entry.shown}: not sent: ${printable(why)}`);
+          this.#failed++;
+        }
         this.#verdict(entry, Verdict.SKIPPED, why);
         return undefined;
       }
