@@ -7,24 +7,32 @@
  * A write error (the disk is full) is kept, not thrown at once: what still arrives for the
  * file is dropped, and finish() reports the error, so the protocol goes on in step.
  */
-import type { FileHandle } from "node:fs/promises";
+import { write } from "node:fs";
+import { promisify } from "node:util";
+
+const writeAt = promisify(write);
 
 /** Bytes gathered per write: large writes cost the kernel least; 1 MiB was as fast as 4. */
 const WRITE_CHUNK = 1024 * 1024;
 
 export class FileWriter {
-  readonly #fh: FileHandle;
+  readonly #fd: number;
   #position: number;
-  #buffer = Buffer.allocUnsafe(WRITE_CHUNK);
-  #spare = Buffer.allocUnsafe(WRITE_CHUNK);
+  readonly #chunk: number;
+  #buffer: Buffer;
+  #spare: Buffer;
   #fill = 0;
   #inflight: Promise<void> | null = null;
   #error: Error | null = null;
   /** Bytes the file holds for sure: written by the kernel. */
   #written: number;
 
-  constructor(fh: FileHandle, position: number) {
-    this.#fh = fh;
+  /** `expected`: the bytes to come, so a small file does not cost two 1 MiB buffers (a folder of them would fault in gigabytes). */
+  constructor(fd: number, position: number, expected: number) {
+    this.#fd = fd;
+    this.#chunk = Math.max(1, Math.min(WRITE_CHUNK, expected));
+    this.#buffer = Buffer.allocUnsafe(this.#chunk);
+    this.#spare = Buffer.allocUnsafe(this.#chunk);
     this.#position = position;
     this.#written = position;
   }
@@ -44,11 +52,11 @@ export class FileWriter {
     let at = 0;
     while (at < bytes.length) {
       if (this.#error) return undefined;
-      const n = Math.min(bytes.length - at, WRITE_CHUNK - this.#fill);
+      const n = Math.min(bytes.length - at, this.#chunk - this.#fill);
       bytes.copy(this.#buffer, this.#fill, at, at + n);
       this.#fill += n;
       at += n;
-      if (this.#fill === WRITE_CHUNK) {
+      if (this.#fill === this.#chunk) {
         const waiting = this.#flush();
         if (waiting) return waiting.then(() => this.write(bytes.subarray(at)));
       }
@@ -89,8 +97,7 @@ export class FileWriter {
   async #writeAll(buffer: Buffer, length: number, position: number): Promise<void> {
     let done = 0;
     while (done < length) {
-      const { bytesWritten } = await this.#fh.write(buffer, done, length - done, position + done);
-      done += bytesWritten;
+      done += (await writeAt(this.#fd, buffer, done, length - done, position + done)).bytesWritten;
     }
   }
 }

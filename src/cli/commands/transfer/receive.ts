@@ -8,8 +8,20 @@
  * and is reported as what it is, never as success.
  */
 import { createHash, type Hash } from "node:crypto";
-import { constants as fsc, type Stats } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, rename, statfs, unlink } from "node:fs/promises";
+import {
+  closeSync,
+  fchmodSync,
+  constants as fsc,
+  ftruncateSync,
+  futimesSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  type Stats,
+  unlinkSync,
+} from "node:fs";
+import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { sizeText } from "../../call/progress.js";
 import { later } from "../../call/timer.js";
@@ -321,7 +333,7 @@ class Receiver {
     names.add(name);
     for (let i = 1; i < e.parts.length; i++) folders.add(e.parts.slice(0, i).join("/"));
     const path = join(this.#s.dir, ...e.parts);
-    const here = await lstatOrNull(path);
+    const here = lstatOrNull(path);
     if (here !== null) {
       if (here.isSymbolicLink()) return refuse("a symbolic link of that name is here (never followed)");
       if (!here.isFile()) return refuse("something other than a file of that name is here");
@@ -334,7 +346,7 @@ class Receiver {
       }
       if (!this.#s.overwrite) return refuse("a different file of that name is here (--overwrite replaces it)");
     }
-    const partial = await lstatOrNull(path + PARTIAL_SUFFIX);
+    const partial = lstatOrNull(path + PARTIAL_SUFFIX);
     if (partial !== null) {
       if (partial.isSymbolicLink() || !partial.isFile())
         return refuse(`${name}${PARTIAL_SUFFIX} is here and is not a plain file`);
@@ -354,7 +366,7 @@ class Receiver {
     let path = this.#s.dir;
     for (let i = 0; i < parts.length - 1; i++) {
       path = join(path, parts[i] as string);
-      const st = await lstatOrNull(path);
+      const st = lstatOrNull(path);
       if (st === null) return null;
       const shown = parts.slice(0, i + 1).join("/");
       if (st.isSymbolicLink()) return `${shown} is a symbolic link here (never followed)`;
@@ -388,26 +400,26 @@ class Receiver {
     }
     const path = join(this.#s.dir, ...e.parts);
     const partialPath = path + PARTIAL_SUFFIX;
-    let fh: FileHandle | null = null;
+    let fd: number | null = null;
     let failure: string | null = null;
     try {
-      await this.#makeFolders(e.parts);
+      this.#makeFolders(e.parts);
       const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (offset === 0 ? fsc.O_TRUNC : 0);
-      fh = await open(partialPath, flags, 0o600);
-      if (offset > 0) await fh.truncate(offset);
+      fd = openSync(partialPath, flags, 0o600);
+      if (offset > 0) ftruncateSync(fd, offset);
     } catch (err) {
       failure = reason(err);
-      await fh?.close().catch(() => {});
-      fh = null;
+      if (fd !== null) closeQuietly(fd);
+      fd = null;
     }
     const { meter } = this.#s;
-    if (offset > 0 && fh) this.#s.tell(`${e.shown}: resuming after the ${sizeText(offset)} already here`);
+    if (offset > 0 && fd !== null) this.#s.tell(`${e.shown}: resuming after the ${sizeText(offset)} already here`);
     if (offset === 0 && e.kind === Offer.PARTIAL) this.#s.tell(`${e.shown}: the part here differs; starting again`);
     const hash = offset > 0 && e.prefix ? e.prefix : createHash("sha256");
     const current: Current = {
       entry: e,
-      fh,
-      writer: fh ? new FileWriter(fh, offset) : null,
+      fd,
+      writer: fd !== null ? new FileWriter(fd, offset, content) : null,
       offset,
       left: content,
       path: partialPath,
@@ -450,8 +462,8 @@ class Receiver {
         writeError = err;
       }
     }
-    if (failure !== null || writeError !== null || !c.fh) {
-      await c.fh?.close().catch(() => {});
+    if (failure !== null || writeError !== null || c.fd === null) {
+      if (c.fd !== null) closeQuietly(c.fd);
       const why = failure ?? reason(writeError);
       report.say(`${e.shown}: could not be written: ${why}`);
       this.#failed++;
@@ -464,8 +476,8 @@ class Receiver {
       return;
     }
     if (!actual.equals(claimed)) {
-      await c.fh.close().catch(() => {});
-      await unlink(c.path).catch(() => {});
+      closeQuietly(c.fd);
+      unlinkQuietly(c.path);
       report.say(`${e.shown}: SHA-256 mismatch: what arrived is not what was sent; not saved`);
       this.#failed++;
       this.#verdict(e, Verdict.MISMATCH, "SHA-256 mismatch");
@@ -473,17 +485,20 @@ class Receiver {
     }
     const path = join(this.#s.dir, ...e.parts);
     try {
-      await c.fh.chmod((e.mode & 0o777) | 0o600);
+      // Synchronous: small steps on a file of our own, and per file, where a thread-pool round
+      // trip each would cost a folder of small files more than the bytes do.
+      fchmodSync(c.fd, (e.mode & 0o777) | 0o600);
       const mtime = new Date(e.mtime);
-      await c.fh.utimes(mtime, mtime);
-      await c.fh.close();
-      const there = await lstatOrNull(path);
+      futimesSync(c.fd, mtime, mtime);
+      closeSync(c.fd);
+      c.fd = null;
+      const there = lstatOrNull(path);
       if (there !== null && !(this.#s.overwrite && there.isFile())) {
         throw new Error("a file of that name appeared meanwhile; kept as the partial file");
       }
-      await rename(c.path, path);
+      renameSync(c.path, path);
     } catch (err) {
-      await c.fh.close().catch(() => {});
+      if (c.fd !== null) closeQuietly(c.fd);
       const why = reason(err);
       report.say(`${e.shown}: could not be put in place: ${why}`);
       this.#failed++;
@@ -499,22 +514,27 @@ class Receiver {
 
   #lastDigest: Buffer | null = null;
 
+  /** Folders this receiver made or checked: each is made (and checked not to be a link) once. */
+  readonly #folders = new Set<string>();
+
   /** Makes the folders of a name, part by part, refusing any part that is a link or a file. */
-  async #makeFolders(parts: string[]): Promise<void> {
+  #makeFolders(parts: string[]): void {
     let path = this.#s.dir;
     for (let i = 0; i < parts.length - 1; i++) {
       path = join(path, parts[i] as string);
+      if (this.#folders.has(path)) continue;
       try {
-        await mkdir(path, 0o755);
+        mkdirSync(path, 0o755);
       } catch (err) {
         if ((err as { code?: string }).code !== "EEXIST") throw err;
-        const st = await lstat(path);
+        const st = lstatSync(path);
         if (!st.isDirectory()) {
           throw new Error(
             `${parts.slice(0, i + 1).join("/")} is ${st.isSymbolicLink() ? "a symbolic link" : "not a folder"} here`,
           );
         }
       }
+      this.#folders.add(path);
     }
   }
 
@@ -526,13 +546,13 @@ class Receiver {
   async #abandon(why: string): Promise<void> {
     const c = this.#current;
     this.#current = null;
-    if (c === null || c.fh === null) return;
+    if (c === null || c.fd === null) return;
     await c.writer?.finish().catch(() => {});
-    await c.fh.close().catch(() => {});
+    closeQuietly(c.fd);
     const e = c.entry;
     const have = c.writer?.written ?? 0;
     if (have === 0) {
-      await unlink(c.path).catch(() => {});
+      unlinkQuietly(c.path);
       this.#s.report.say(`${e.shown}: nothing of it arrived (${why})`);
       return;
     }
@@ -555,7 +575,8 @@ class Receiver {
 
 interface Current {
   entry: Entry;
-  fh: FileHandle | null;
+  /** The partial file's descriptor while it is open. */
+  fd: number | null;
   writer: FileWriter | null;
   /** Where the content starts (what was here already). */
   offset: number;
@@ -586,12 +607,23 @@ function printable(text: string): string {
   return printableName(Buffer.from(text, "utf8"));
 }
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
+function lstatOrNull(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+}
+
+function closeQuietly(fd: number): void {
   try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return null;
-    throw err;
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
   }
 }
 

@@ -5,7 +5,7 @@
  * SHA-256. A file counts as sent only when the receiver's verdict says it is in place.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { sizeText } from "../../call/progress.js";
 import type { Line } from "../../reach/line.js";
 import { type Reporter, reason } from "../../report.js";
@@ -47,6 +47,11 @@ export async function sendTo(line: Line, items: SendItem[], s: SendSettings): Pr
   return new Sender(line, items, s).run();
 }
 
+/** Files up to this size are read whole and sent as one message with their header and digest. */
+const SMALL_FILE = 64 * 1024;
+/** Small messages are gathered up to this many bytes per write. */
+const BATCH = 256 * 1024;
+
 class Sender {
   readonly #line: Line;
   readonly #items: SendItem[];
@@ -58,6 +63,9 @@ class Sender {
   #ended: string | null = null;
   #wake: (() => void) | null = null;
   #bytes = 0;
+  /** Small messages waiting to go out together (#send). */
+  #batch: Buffer[] = [];
+  #batched = 0;
   #lastDigest: Buffer | null = null;
   readonly #startedAt = performance.now();
 
@@ -94,7 +102,7 @@ class Sender {
       for (const [index, item] of this.#items.entries()) await this.#sendOne(item, index);
       // No half-close here: some proxies end both directions at the first FIN, and the
       // verdicts and the receiver's DONE are still to come. The receiver half-closes after them.
-      await this.#line.send(encode.done());
+      await this.#send(encode.done());
       await receiving;
     } catch (err) {
       why = err instanceof Ended ? err.message : reason(err);
@@ -148,14 +156,14 @@ class Sender {
     switch (offer.kind) {
       case Offer.REFUSED:
         report.say(`${item.shown}: refused by the receiver: ${printable(offer.reason)}`);
-        await this.#send(encode.skip(index, "refused"));
+        await this.#send(encode.skip(index, "refused"), { batch: true });
         return;
       case Offer.PRESENT: {
         const hash = await this.#hashOrSkip(item, index, item.size);
         if (hash === null) return;
         const digest = hash.digest();
         if (item.size === offer.offset && digest.equals(offer.digest)) {
-          await this.#send(Buffer.concat([encode.data(index, item.size), digest]));
+          await this.#send(Buffer.concat([encode.data(index, item.size), digest]), { batch: true });
           return;
         }
         if ((offer.flags & MAY_OVERWRITE) === 0) {
@@ -205,20 +213,29 @@ class Sender {
     const hash = prefix ?? createHash("sha256");
     const meter = this.#s.meter;
     meter?.file(item.shown, item.size, offset);
+    const seen = (block: Buffer): void => {
+      hash.update(block);
+      meter?.add(block.length);
+      this.#bytes += block.length;
+    };
     try {
+      const length = item.size - offset;
+      if (length <= SMALL_FILE) {
+        // A small file is one message with its header and digest, batched with its neighbours.
+        const content = Buffer.allocUnsafe(length);
+        for (let done = 0; done < length; ) {
+          const n = readSync(fd, content, done, length - done, offset + done);
+          if (n === 0) throw new Ended(`${item.shown}: the file became shorter while it was sent`);
+          done += n;
+        }
+        seen(content);
+        const digest = hash.digest();
+        this.#lastDigest = digest;
+        await this.#send(Buffer.concat([encode.data(index, offset), content, digest]), { batch: true });
+        return;
+      }
       await this.#send(encode.data(index, offset));
-      await streamFile(
-        this.#line,
-        fd,
-        offset,
-        item.size,
-        (block) => {
-          hash.update(block);
-          meter?.add(block.length);
-          this.#bytes += block.length;
-        },
-        () => this.#ended,
-      ).catch((err: Error) => {
+      await streamFile(this.#line, fd, offset, item.size, seen, () => this.#ended).catch((err: Error) => {
         throw new Ended(err instanceof FileShrank ? `${item.shown}: ${err.message}` : err.message);
       });
       const digest = hash.digest();
@@ -229,9 +246,20 @@ class Sender {
     }
   }
 
-  async #send(bytes: Buffer): Promise<void> {
+  /**
+   * Sends `bytes` after whatever is batched. With `batch`, small messages gather into one
+   * write of up to BATCH bytes: a folder of many small files is not one round of system
+   * calls (and one wait for the kernel) per file.
+   */
+  async #send(bytes: Buffer, { batch = false }: { batch?: boolean } = {}): Promise<void> {
     if (this.#ended !== null) throw new Ended(this.#ended);
-    await this.#line.send(bytes);
+    this.#batch.push(bytes);
+    this.#batched += bytes.length;
+    if (batch && this.#batched < BATCH) return;
+    const out = this.#batch.length === 1 ? (this.#batch[0] as Buffer) : Buffer.concat(this.#batch);
+    this.#batch = [];
+    this.#batched = 0;
+    await this.#line.send(out);
   }
 
   /** The receiver's offer for file `index`, once it came. */
