@@ -99,6 +99,24 @@ describe("send and receive: what arrives", () => {
     assert.equal(readdirSync(dst).filter((n) => n.endsWith(".hotline-partial")).length, 0, "no partial left");
   });
 
+  test("a folder of 1500 files of every size around the small-file bound arrives whole", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const files: Record<string, Buffer> = {};
+    // Sizes around 64 KiB (read whole and batched) and above (streamed), and empty ones.
+    const sizes = [0, 1, 65535, 65536, 65537, 70000, 300000];
+    for (let i = 0; i < 1500; i++) {
+      const size = sizes[i % sizes.length] as number;
+      files[`many/d${i % 37}/f${i}.bin`] = random(Math.max(0, size - (i % 3)));
+    }
+    tree(src, files);
+    const recv = receiver(dst, [], 60_000);
+    const send = await sender([join(src, "many")], await listening(recv)).done(50_000);
+    assert.equal(send.code, 0, send.stderr.slice(-500));
+    assert.equal((await recv.done(50_000)).code, 0);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+
   test("-k takes one sender after another", async () => {
     const dst = tempDir();
     const src = tempDir();
