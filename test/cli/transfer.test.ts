@@ -233,6 +233,43 @@ describe("send and receive: a transfer cut short", () => {
   });
 });
 
+describe("send and receive: Ctrl-C", () => {
+  test("the receiver interrupted mid-file keeps the partial and exits 130; the sender fails", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "f.bin": random(16 * MiB) });
+    const recv = receiver(dst);
+    const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
+    const send = sender([join(src, "f.bin")], proxy.port);
+    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    recv.proc.kill("SIGINT");
+    const [r, s] = await Promise.all([recv.done(), send.done()]);
+    await proxy.close();
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /f\.bin: interrupted after \d+ of 16777216 bytes; kept as f\.bin\.hotline-partial/);
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /transfer not complete/);
+  });
+
+  test("the sender interrupted mid-file exits 130 and claims nothing", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "f.bin": random(16 * MiB) });
+    const recv = receiver(dst);
+    const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
+    const send = sender([join(src, "f.bin")], proxy.port);
+    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    send.proc.kill("SIGINT");
+    const s = await send.done();
+    proxy.allow(Number.POSITIVE_INFINITY);
+    const r = await recv.done();
+    await proxy.close();
+    assert.equal(s.code, 130, s.stderr);
+    assert.match(s.stderr, /transfer not complete: interrupted; 0 of 1 file confirmed/);
+    assert.equal(r.code, 1, r.stderr);
+  });
+});
+
 describe("send and receive: files already there", () => {
   test("never replaced without --overwrite; the same file is 'already here'; --overwrite replaces", async () => {
     const src = tempDir();

@@ -105,7 +105,7 @@ class Sender {
       await this.#send(encode.done());
       await receiving;
     } catch (err) {
-      why = err instanceof Ended ? err.message : reason(err);
+      why = err instanceof Ended ? err.message : (this.#ended ?? reason(err));
     } finally {
       this.#s.interrupt.removeEventListener("abort", onInterrupt);
       this.#s.meter?.stop();
@@ -236,7 +236,8 @@ class Sender {
       }
       await this.#send(encode.data(index, offset));
       await streamFile(this.#line, fd, offset, item.size, seen, () => this.#ended).catch((err: Error) => {
-        throw new Ended(err instanceof FileShrank ? `${item.shown}: ${err.message}` : err.message);
+        // The first cause (an interrupt, the receiver's end) says more than the failed send it caused.
+        throw new Ended(this.#ended ?? (err instanceof FileShrank ? `${item.shown}: ${err.message}` : reason(err)));
       });
       const digest = hash.digest();
       this.#lastDigest = digest;
