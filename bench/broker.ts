@@ -6,19 +6,23 @@
  * the frozen one, so everyone stalls; hotline's cuts it (at its 32 MiB queue limit) and the
  * others go on.
  *
- * The sender writes 64 messages (4 KiB) per write, so the Node client is not what is
- * measured; the receivers are node:net sockets in this process. Only the fast receivers
- * are counted, and only whole 64-byte messages.
+ * The clients are one C process (`hotbench fanout`): the sender writes 64 messages (4 KiB)
+ * per write as fast as the broker takes them, and the receivers read with epoll, so the
+ * load costs far less CPU than the broker it measures and is the same for every broker.
+ * (Until 2026-11-30 they were node:net sockets in this process, which on two cores took
+ * as much CPU as the broker: that measured the bench as much as the broker.) Only the fast
+ * receivers are counted, and only whole 64-byte messages.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { connect, type Socket } from "node:net";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 type Record = (workload: string, impl: string, metric: string, unit: string, higher: boolean, value: number) => void;
 type Missing = (workload: string, impl: string, metric: string, unit: string, higher: boolean, why: string) => void;
 
-const MESSAGE = 64;
-const BATCH = Buffer.alloc(MESSAGE * 64, 0x61);
 const SECONDS = 5;
+/** Built by run.ts before any workload runs. */
+const HOTBENCH = fileURLToPath(new URL("../bench-bin/hotbench", import.meta.url));
 
 interface Broker {
   name: string;
@@ -27,12 +31,15 @@ interface Broker {
 }
 
 function brokers(hotline: string): Broker[] {
+  const ours = (name: string, bundle: string): Broker => ({
+    name,
+    command: process.execPath,
+    args: (port) => [bundle, "--broker", "--max-conns", "200", "127.0.0.1", String(port)],
+  });
   return [
-    {
-      name: "hotline",
-      command: process.execPath,
-      args: (port) => [hotline, "--broker", "--max-conns", "200", "127.0.0.1", String(port)],
-    },
+    ours("hotline", hotline),
+    // BENCH_BASELINE=/path/to/an/older/hotline.js runs that bundle beside this one (before/after checks).
+    ...(process.env.BENCH_BASELINE ? [ours("hotline before", process.env.BENCH_BASELINE)] : []),
     {
       name: "ncat",
       command: "ncat",
@@ -56,56 +63,18 @@ async function start(broker: Broker, port: number): Promise<ChildProcess> {
   return child;
 }
 
-function dial(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
-  });
-}
-
 /** One run: deliveries per second to the fast receivers. */
 async function run(broker: Broker, port: number, receivers: number, frozen: boolean): Promise<number> {
   const child = await start(broker, port);
-  const sockets: Socket[] = [];
   try {
-    let bytes = 0;
-    let counting = false;
-    for (let i = 0; i < receivers; i++) {
-      const s = await dial(port);
-      s.on("data", (chunk: Buffer) => {
-        if (counting) bytes += chunk.length;
-      });
-      s.on("error", () => {});
-      sockets.push(s);
-    }
-    if (frozen) {
-      const s = await dial(port);
-      s.pause(); // never reads
-      s.on("error", () => {});
-      sockets.push(s);
-    }
-    const sender = await dial(port);
-    sender.on("error", () => {});
-    sender.on("data", () => {}); // nothing comes back to a sender
-    sockets.push(sender);
-    // Let every join settle (hotline's "call from" is logged; ncat's is silent).
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    counting = true;
-    const started = performance.now();
-    const until = started + SECONDS * 1000;
-    while (performance.now() < until) {
-      if (!sender.write(BATCH)) {
-        await Promise.race([
-          new Promise((resolve) => sender.once("drain", resolve)),
-          new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()))),
-        ]);
-      } else await new Promise((resolve) => setImmediate(resolve));
-    }
-    counting = false;
-    const seconds = (performance.now() - started) / 1000;
-    return Math.floor(bytes / MESSAGE) / seconds;
+    const args = ["fanout", "127.0.0.1", String(port), String(receivers), frozen ? "1" : "0", String(SECONDS)];
+    const { stdout } = await promisify(execFile)(HOTBENCH, args, { timeout: (SECONDS + 30) * 1000 });
+    const m = /^deliveries (\d+) seconds ([\d.]+) closed (\d+)/.exec(stdout);
+    if (!m) throw new Error(`hotbench fanout said: ${stdout}`);
+    // A fast receiver the broker dropped would make the count meaningless.
+    if (Number(m[3]) > 0) throw new Error(`${broker.name} closed ${m[3]} of the fast receivers`);
+    return Number(m[1]) / Number(m[2]);
   } finally {
-    for (const s of sockets) s.destroy();
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("close", resolve));
   }
@@ -126,12 +95,14 @@ export async function brokerWorkload(
     [10, true],
   ] as const) {
     const workload = `broker fan-out, ${receivers} receivers${frozen ? " + 1 frozen" : ""}, 64-byte messages`;
-    for (const broker of brokers(hotline)) {
-      if (broker.command === "ncat" && !installed("ncat")) {
-        missing(workload, broker.name, "deliveries/s", "msg/s", true, "ncat is not installed");
-        continue;
-      }
-      for (let rep = 0; rep < reps; rep++) {
+    const present = brokers(hotline).filter((broker) => {
+      if (broker.command !== "ncat" || installed("ncat")) return true;
+      missing(workload, broker.name, "deliveries/s", "msg/s", true, "ncat is not installed");
+      return false;
+    });
+    // The brokers take turns, rep by rep, so a noisy minute on the shared machine falls on all of them.
+    for (let rep = 0; rep < reps; rep++) {
+      for (const broker of present) {
         const rate = await run(broker, await freePort(), receivers, frozen);
         record(workload, broker.name, "deliveries/s", "msg/s", true, rate);
         progress(`${workload} ${broker.name}: ${Math.round(rate)} deliveries/s`);
