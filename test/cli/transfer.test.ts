@@ -69,6 +69,21 @@ async function grows(path: string, bytes: number, ms = 15_000): Promise<void> {
 
 const MiB = 1024 * 1024;
 
+/**
+ * A 16 MiB transfer held part way: a gate proxy lets 4 MiB through, and this returns once
+ * the receiver has written 2 MiB of the partial file, for the test to cut it there.
+ */
+async function heldTransfer() {
+  const src = tempDir();
+  const dst = tempDir();
+  tree(src, { "f.bin": random(16 * MiB) });
+  const recv = receiver(dst);
+  const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
+  const send = sender([join(src, "f.bin")], proxy.port);
+  await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+  return { src, dst, recv, proxy, send };
+}
+
 describe("send and receive: what arrives", () => {
   test("a file and a folder tree arrive whole, under their names, with their modes and times", async () => {
     const src = tempDir();
@@ -191,14 +206,7 @@ describe("send and receive: a transfer cut short", () => {
   });
 
   test("the receiver killed mid-file: the sender never reports success", async () => {
-    const src = tempDir();
-    const dst = tempDir();
-    tree(src, { "f.bin": random(16 * MiB) });
-    const recv = receiver(dst);
-    const port = Number(await listening(recv));
-    const proxy = await gateProxy(port, 4 * MiB);
-    const send = sender([join(src, "f.bin")], proxy.port);
-    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    const { src, dst, recv, proxy, send } = await heldTransfer();
     recv.kill();
     const s = await send.done();
     await proxy.close();
@@ -213,14 +221,7 @@ describe("send and receive: a transfer cut short", () => {
   });
 
   test("the sender killed mid-file: the receiver keeps the partial and says how much arrived", async () => {
-    const src = tempDir();
-    const dst = tempDir();
-    tree(src, { "f.bin": random(16 * MiB) });
-    const recv = receiver(dst);
-    const port = Number(await listening(recv));
-    const proxy = await gateProxy(port, 4 * MiB);
-    const send = sender([join(src, "f.bin")], proxy.port);
-    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    const { dst, recv, proxy, send } = await heldTransfer();
     send.kill();
     await send.done();
     proxy.allow(Number.POSITIVE_INFINITY);
@@ -235,13 +236,7 @@ describe("send and receive: a transfer cut short", () => {
 
 describe("send and receive: Ctrl-C", () => {
   test("the receiver interrupted mid-file keeps the partial and exits 130; the sender fails", async () => {
-    const src = tempDir();
-    const dst = tempDir();
-    tree(src, { "f.bin": random(16 * MiB) });
-    const recv = receiver(dst);
-    const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
-    const send = sender([join(src, "f.bin")], proxy.port);
-    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    const { recv, proxy, send } = await heldTransfer();
     recv.proc.kill("SIGINT");
     const [r, s] = await Promise.all([recv.done(), send.done()]);
     await proxy.close();
@@ -252,13 +247,7 @@ describe("send and receive: Ctrl-C", () => {
   });
 
   test("the sender interrupted mid-file exits 130 and claims nothing", async () => {
-    const src = tempDir();
-    const dst = tempDir();
-    tree(src, { "f.bin": random(16 * MiB) });
-    const recv = receiver(dst);
-    const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
-    const send = sender([join(src, "f.bin")], proxy.port);
-    await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+    const { recv, proxy, send } = await heldTransfer();
     send.proc.kill("SIGINT");
     const s = await send.done();
     proxy.allow(Number.POSITIVE_INFINITY);
