@@ -38,6 +38,7 @@ import {
   type FileEntry,
   HELLO,
   MAX_FILES,
+  MAX_LIST_NAMES,
   MAY_OVERWRITE,
   NO_DIGEST,
   Offer,
@@ -101,6 +102,8 @@ class Receiver {
   #saved = 0;
   #bytes = 0;
   #failed = 0;
+  /** Bytes of names in the list so far (bounded: the list is held in memory). */
+  #listBytes = 0;
   /** The file being written, while its content arrives. */
   #current: Current | null = null;
   #sending: Promise<void> = Promise.resolve();
@@ -171,7 +174,9 @@ class Receiver {
       (stopDraining as (() => void) | null)?.();
       this.#s.interrupt.removeEventListener("abort", onInterrupt);
     }
-    await this.#sending;
+    // What is still queued for the sender is waited for only while it reads: a sender that
+    // stopped reading never holds the receiver.
+    if (why === null && !(await settlesWithin(this.#sending, GIVE_UP_MS))) why = "the sender stopped reading";
     if (why === null && this.#sendError !== null) why = reason(this.#sendError);
     if (why !== null) {
       await this.#abandon(why);
@@ -206,6 +211,10 @@ class Receiver {
           throw new ProtocolError(`FILE ${entry.index} where ${this.#entries.length} was due`);
         }
         if (this.#entries.length >= MAX_FILES) throw new ProtocolError(`more than ${MAX_FILES} files`);
+        this.#listBytes += entry.name.length;
+        if (this.#listBytes > MAX_LIST_NAMES) {
+          throw new ProtocolError(`more than ${MAX_LIST_NAMES / (1024 * 1024)} MiB of names in the list`);
+        }
         this.#entries.push(blankEntry(entry));
         return undefined;
       }
@@ -624,6 +633,25 @@ function unlinkQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     // gone already
+  }
+}
+
+/** Whether `promise` settles within `ms` (a rejection counts as settled). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

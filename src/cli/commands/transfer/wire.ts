@@ -13,6 +13,8 @@ export const VERSION = 1;
 export const HELLO = Buffer.concat([MAGIC, Buffer.from([VERSION])]);
 export const MAX_PAYLOAD = 65536;
 export const MAX_FILES = 1_000_000;
+/** Bytes of names in one list: the receiver holds the list in memory. */
+export const MAX_LIST_NAMES = 64 * 1024 * 1024;
 export const DIGEST_BYTES = 32;
 export const NO_DIGEST = Buffer.alloc(DIGEST_BYTES);
 
