@@ -23,16 +23,13 @@ Usage:
   hotline connect [HOST] [PORT]    make a call (default 127.0.0.1 8990)
   hotline probe HOST PORTS...      which ports answer (PORTS like 20-25,80,8000-8100)
   hotline lookup NAME              what a name resolves to
-  hotline send FILE... HOST [PORT] send files and folders, checked end to end
-  hotline receive [DIR]            receive them into DIR (default: here)
+  hotline send FILE... HOST [PORT] files, checked end to end, to 'hotline receive [DIR]'
   hotline help [COMMAND]           this help, or one command's
   hotline version                  the version
-  hotline [options] [HOST] [PORT]  any ncat command line (port 31337 by default;
-                                   -l with no HOST listens on every address)
+  hotline [options] [HOST] [PORT]  any ncat command line (port 31337; -l: every address)
 
-With a terminal on stdin and stdout you talk: type a line and press Enter; what the
-other side says appears above, with who said it and when. Otherwise bytes pass through
-unchanged, for scripts and files.
+With terminals on stdin and stdout you talk: each line you type goes across, what the
+other side says appears above, with who and when. Otherwise bytes pass unchanged.
 
 Options (ncat's names). ${TIMES}
 ${optionLines(OPTIONS.filter((row) => row.group === undefined))}
@@ -100,6 +97,9 @@ variables, and is ended with the call. Works dialling too.`,
   access: `Access lists: only callers that --allow names get in, and none that --deny names
 (deny wins). HOSTS: addresses, CIDR (10.0.0.0/8), ranges (192.168.0-3.*), names, comma
 separated; the files hold one or more per line, # comments.`,
+  files: `Files: hotline receive [DIR] answers (127.0.0.1 8990 unless --bind, --port) and saves
+what hotline send FILE... HOST [PORT] sends; each file checked with SHA-256, a cut
+transfer resumed when sent again. --raw: plain bytes to or from any netcat.`,
 };
 
 export function helpText(topic: Verb | HelpTopic | null): string {

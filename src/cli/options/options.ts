@@ -7,13 +7,14 @@ export type Verb = "listen" | "connect" | "probe" | "lookup" | "send" | "receive
 export const VERBS: readonly Verb[] = ["listen", "connect", "probe", "lookup", "send", "receive"];
 
 /** Options of one subject, listed by `hotline help TOPIC` rather than in the main help. */
-export type HelpTopic = "tls" | "proxy" | "conference" | "exec" | "access";
+export type HelpTopic = "tls" | "proxy" | "conference" | "exec" | "access" | "files";
 export const TOPICS: Readonly<Record<HelpTopic, string>> = {
   tls: "secure lines: --ssl, --ssl-pin, --ssl-cert, --insecure, ...",
   proxy: "dialling through a proxy, and the HTTP proxy server: --proxy, --proxy-type, ...",
   conference: "many callers together: --broker, --chat, --queue-limit, ...",
   exec: "a program at the end of each call: -e, -c",
   access: "who may call: --allow, --deny, --allowfile, --denyfile",
+  files: "hotline send and receive: --port, --bind, --overwrite, --raw, --quiet",
 };
 
 export interface Options {

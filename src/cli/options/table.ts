@@ -581,6 +581,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "port",
+    group: "files",
     value: "PORT",
     verbs: FILES,
     help: "send: the receiver's port; receive: the port to answer on (0 picks a free one); default 8990",
@@ -591,6 +592,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "bind",
+    group: "files",
     value: "ADDR",
     verbs: ["receive"],
     help: "the address to answer on (default 127.0.0.1; :: or 0.0.0.0 for every address)",
@@ -600,6 +602,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "overwrite",
+    group: "files",
     verbs: ["receive"],
     help: "replace a file of the same name (never replaced without it)",
     set: (o) => {
@@ -609,6 +612,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "raw",
+    group: "files",
     verbs: FILES,
     help: "plain bytes as netcat moves them, no names or checks: to or from any nc",
     set: (o) => {
@@ -617,6 +621,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     long: "quiet",
+    group: "files",
     verbs: FILES,
     help: "say only what went wrong: no meter, no line per file",
     set: (o) => {
