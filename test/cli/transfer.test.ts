@@ -205,6 +205,24 @@ describe("send and receive: a transfer cut short", () => {
     assert.ok(moved && !(moved[2] === "MiB" && Number(moved[1]) >= 24), `only the rest moved: ${r2.stderr}`);
   });
 
+  test("a partial file that is not a prefix of the sender's file is sent again from the start, and said so", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const data = random(3 * MiB);
+    tree(src, { "f.bin": data });
+    const stale = Buffer.from(data.subarray(0, MiB));
+    stale[12345] = (stale[12345] ?? 0) ^ 1; // one bit differs
+    writeFileSync(join(dst, "f.bin.hotline-partial"), stale);
+    const recv = receiver(dst);
+    const send = await sender([join(src, "f.bin")], await listening(recv)).done();
+    const r = await recv.done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(send.stderr, /f\.bin: the part on the receiver differs from this file; sending it from the start/);
+    assert.match(r.stderr, /f\.bin: the part here differs; starting again/);
+    assert.deepEqual(readFileSync(join(dst, "f.bin")), data);
+  });
+
   test("the receiver killed mid-file: the sender never reports success", async () => {
     const { src, dst, recv, proxy, send } = await heldTransfer();
     recv.kill();
