@@ -77,6 +77,7 @@ export type { CreateConnectionOptions, CreateServerOptions } from "./socket/func
 export { createConnection, createServer, socketpair } from "./socket/functions.js";
 export type { AddrInfo } from "./socket/resolve.js";
 export { getaddrinfo, getfqdn, gethostbyname, gethostname } from "./socket/resolve.js";
+export type { SendfileOptions, SendfileSource } from "./socket/sendfile.js";
 export type { Bytes, SocketOptionValue } from "./socket/socket.js";
 export { Socket, socket } from "./socket/socket.js";
 export type { Newline, SocketFileOptions } from "./socket/socket-file.js";

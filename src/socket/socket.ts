@@ -50,6 +50,7 @@ import { fromNodeError, gaierror, type OSError, oserror, TimeoutError } from "..
 import { DatagramSocket } from "./datagram.js";
 import { checkTimeout, getdefaulttimeout } from "./defaults.js";
 import { resolveHost } from "./resolve.js";
+import { checkSendfileArgs, type SendfileOptions, type SendfileSource, sendFile } from "./sendfile.js";
 import { SocketFile, type SocketFileOptions } from "./socket-file.js";
 import { asResult, type Sink, StreamConn, type StreamTls } from "./stream-conn.js";
 import { markNoDelay, StreamListener } from "./stream-listener.js";
@@ -375,6 +376,39 @@ export class Socket {
       return state.conn.sendall(data, this.#deadline()); // the hot path, as in recv
     }
     return this.#transmit("sendall", data, flags, null);
+  }
+
+  /**
+   * Python's sendfile(): sends the file's bytes from `offset` until end of file or `count`
+   * bytes, and resolves to the number sent (0 when `offset` is at or past the end). `file`
+   * is a path (opened and closed here), a node:fs/promises FileHandle or a descriptor
+   * (both left open; their position is neither used nor moved). Bytes go through the
+   * same write path as sendall, so an SSLSocket encrypts them. The timeout bounds each
+   * block's write, as Python's bounds each wait: a slow reader that keeps taking bytes
+   * never trips it, a stalled one does (TimeoutError). Stream sockets only, and not
+   * non-blocking (RangeError, Python's ValueError). `onChunk` sees each block before it
+   * is written (see SendfileOptions).
+   */
+  async sendfile(
+    file: SendfileSource,
+    offset = 0,
+    count: number | null = null,
+    options?: SendfileOptions,
+  ): Promise<number> {
+    checkSendfileArgs(file, offset, count, options);
+    if (this.type !== SOCK_STREAM) throw new RangeError("only SOCK_STREAM type sockets are supported");
+    if (this.#timeout === 0) throw new RangeError("non-blocking sockets are not supported");
+    const state = this.#open();
+    if (state.kind !== "connected" && state.kind !== "connecting") throw this.#notConnected();
+    await this.#conn(this.#deadline());
+    return sendFile(file, offset, count, (chunk) => this.#writeBlock(chunk), options);
+  }
+
+  /** sendfile's write of one block: the connection as it is now (EBADF once closed), with a fresh deadline. */
+  #writeBlock(chunk: Buffer): Promise<void> {
+    const state = this.#open();
+    if (state.kind !== "connected") return Promise.reject(this.#notConnected());
+    return state.conn.sendall(chunk, this.#deadline());
   }
 
   /**
