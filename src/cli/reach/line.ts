@@ -26,6 +26,12 @@ export interface Line {
   receive(sink: Sink): Promise<void>;
   /** Resolves once the kernel took every byte (datagrams: at most MAX_DATAGRAM each). */
   send(chunk: Uint8Array): Promise<void>;
+  /**
+   * Streams only: `count` bytes of the file open as `fd`, from `offset` (the library's
+   * `sendfile`), each block shown to `onChunk` first; resolves to the bytes sent (fewer at
+   * the end of the file).
+   */
+  sendFile?(fd: number, offset: number, count: number, onChunk: (chunk: Uint8Array) => void): Promise<number>;
   /** FIN: this side says no more; the other direction keeps flowing. Nothing for datagrams. */
   shutdown(): void;
   /** Ends the line at once, with RST for streams: nothing queued is waited for. */
@@ -70,6 +76,8 @@ export function streamLine(sock: Socket, peer: string, dialled: boolean): Line {
     dropped: () => 0,
     receive: (sink) => sock.forward(sink, { end: false }).then(() => {}),
     send: (chunk) => sock.sendall(chunk),
+    sendFile: (fd, offset, count, onChunk) =>
+      count > 0 ? sock.sendfile(fd, offset, count, { onChunk }) : Promise.resolve(0),
     shutdown: () => {
       try {
         sock.shutdown(SHUT_WR);

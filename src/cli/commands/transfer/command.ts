@@ -116,6 +116,13 @@ function watched(line: Line, ms: number | null): Line {
       await line.send(chunk);
       clock.touch();
     },
+    ...(line.sendFile && {
+      sendFile: (fd: number, offset: number, count: number, onChunk: (chunk: Uint8Array) => void) =>
+        (line.sendFile as NonNullable<Line["sendFile"]>)(fd, offset, count, (chunk) => {
+          clock.touch(); // a block is taken only once the one before it was written
+          onChunk(chunk);
+        }),
+    }),
   };
 }
 

@@ -1,24 +1,16 @@
 /**
- * A file's bytes onto a line: the hot path of `hotline send`, framed or raw. Reads are
- * synchronous (a file read never waits for another program, and a thread-pool round trip
- * per block costs more than it saves, as pipe mode measured: io.ts), into two buffers that
- * take turns, so one is read and seen (hashed) while the other is on its way.
+ * A file's bytes onto a line: the hot path of `hotline send`, framed or raw. The line's
+ * `sendFile` is the library's `Socket.sendfile` (1 MiB positional reads, each read while the
+ * previous block is being written); each block is shown to `see` first (the hash, the meter).
  */
-import { readSync } from "node:fs";
 import type { Line } from "../../reach/line.js";
-
-/**
- * One read, and so one send: large sends cost the loopback kernel least (pipe mode measured
- * 256 KiB as fast as 512 KiB and 1 MiB: io.ts FILE_CHUNK).
- */
-const READ_CHUNK = 256 * 1024;
 
 /** The file shrank while it was sent: fewer bytes than announced are there to send. */
 export class FileShrank extends Error {}
 
 /**
- * Sends bytes `from` to `to` of `fd`, handing each block to `see` first (the hash, the meter).
- * `stopped` is asked before each send: a reason to stop (the line ended) throws it as an Error.
+ * Sends bytes `from` to `to` of `fd`, handing each block to `see` first. `stopped` is asked
+ * before each block: a reason to stop (the line ended, an interrupt) ends the send with it.
  */
 export async function streamFile(
   line: Line,
@@ -28,21 +20,12 @@ export async function streamFile(
   see: (block: Buffer) => void,
   stopped: () => string | null,
 ): Promise<void> {
-  const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
-  let turn = 0;
-  let inFlight: Promise<void> | null = null;
-  for (let position = from; position < to; ) {
-    const buffer = buffers[turn] as Buffer;
-    turn ^= 1;
-    const n = readSync(fd, buffer, 0, Math.min(READ_CHUNK, to - position), position);
-    if (n === 0) throw new FileShrank(`the file became shorter while it was sent (${position} of ${to} bytes)`);
-    position += n;
-    const block = buffer.subarray(0, n);
-    see(block);
-    if (inFlight) await inFlight;
+  if (!line.sendFile) throw new Error("this line cannot send a file");
+  const sent = await line.sendFile(fd, from, to - from, (block) => {
     const why = stopped();
     if (why !== null) throw new Error(why);
-    inFlight = line.send(block);
-  }
-  if (inFlight) await inFlight;
+    see(block as Buffer);
+  });
+  if (from + sent < to)
+    throw new FileShrank(`the file became shorter while it was sent (${from + sent} of ${to} bytes)`);
 }
