@@ -8,7 +8,8 @@
  * (recv/sendall loop vs node:net streams), latency (64-byte ping-pong), concurrency (100
  * and 1000 connections for 10 s), rate (connections per second), memory (RSS per idle
  * connection, 10,000 of them), tls (1 GiB over TLS against ncat --ssl and socat OPENSSL, and
- * the handshake rate under openssl s_time). Every transfer is verified by a separate process (byte
+ * the handshake rate under openssl s_time), file (2 GiB disk to disk: hotline send/receive
+ * beside hotline's pipe mode, nc and ncat; bench/file.ts). Every transfer is verified by a separate process (byte
  * count and checksum); a run that loses data fails instead of giving a number. Each
  * workload runs REPS times; tables show the median with min-max and the ratio of hotline
  * to each baseline. A baseline that is not installed is reported as missing.
@@ -21,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import * as socket from "hotline";
 import { generateCertificate } from "../src/ssl/certificate.js";
 import { brokerWorkload } from "./broker.js";
+import { fileWorkload } from "./file.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}build/bench-bin/hotbench`;
@@ -662,6 +664,22 @@ const WORKLOADS: Record<string, () => Promise<void>> = {
   memory: memoryWorkload,
   tls: tlsWorkload,
   broker: () => brokerWorkload(record, missing, REPS, HOTLINE, freePort, progress, have),
+  file: () =>
+    fileWorkload({
+      record,
+      missing,
+      reps: REPS,
+      only: ONLY,
+      progress,
+      have,
+      freePort,
+      shell: bash,
+      rusage,
+      bin: BIN,
+      node: NODE,
+      hotline: HOTLINE,
+      work: WORK,
+    }),
 };
 
 async function main(): Promise<void> {
