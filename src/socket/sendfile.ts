@@ -15,9 +15,11 @@ export interface SendfileOptions {
   /**
    * Called with each block just before it is written, so the caller can hash it or count
    * progress. The chunk's memory is reused for a later block: it must not be kept (copy
-   * it) or modified. A throw ends the send with that error.
+   * it) or modified. A throw ends the send with that error. A returned promise holds the
+   * block's write until it settles (a caller that hands blocks to a worker, or paces the
+   * send); a rejection ends the send.
    */
-  onChunk?: (chunk: Uint8Array) => void;
+  onChunk?: (chunk: Uint8Array) => PromiseLike<void> | undefined | void;
 }
 
 /** Writes one block; resolves once the kernel (or TLS) took every byte of it, so the memory may be reused. */
@@ -125,7 +127,7 @@ async function pump(
   offset: number,
   count: number | null,
   write: WriteBlock,
-  onChunk: ((chunk: Uint8Array) => void) | undefined,
+  onChunk: SendfileOptions["onChunk"],
 ): Promise<number> {
   let left = count ?? Number.POSITIVE_INFINITY;
   const size = Math.min(BLOCK, left);
@@ -138,8 +140,8 @@ async function pump(
     const chunk = got === current.length ? current : current.subarray(0, got);
     position += got;
     left -= got;
-    onChunk?.(chunk);
-    const writing = write(chunk);
+    const held = onChunk?.(chunk);
+    const writing = held ? Promise.resolve(held).then(() => write(chunk)) : write(chunk);
     const reading = left > 0 ? readAt(spare, Math.min(size, left), position) : Promise.resolve(0);
     try {
       await writing;

@@ -31,7 +31,12 @@ export interface Line {
    * `sendfile`), each block shown to `onChunk` first; resolves to the bytes sent (fewer at
    * the end of the file).
    */
-  sendFile?(fd: number, offset: number, count: number, onChunk: (chunk: Uint8Array) => void): Promise<number>;
+  sendFile?(
+    fd: number,
+    offset: number,
+    count: number,
+    onChunk: (chunk: Uint8Array) => Promise<void> | undefined,
+  ): Promise<number>;
   /** FIN: this side says no more; the other direction keeps flowing. Nothing for datagrams. */
   shutdown(): void;
   /** Ends the line at once, with RST for streams: nothing queued is waited for. */

@@ -4,7 +4,6 @@
  * calls; and `--raw`, the same commands as netcat moves a file (plain bytes, to or from any
  * nc), with the meter and a SHA-256 of what passed to compare by eye.
  */
-import { createHash } from "node:crypto";
 import { closeSync, constants as fsc, fstatSync, openSync } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { IdleClock } from "../../call/idle.js";
@@ -17,6 +16,7 @@ import type { Line } from "../../reach/line.js";
 import { listen } from "../../reach/listen.js";
 import { type Reporter, reason } from "../../report.js";
 import { listFiles } from "./files.js";
+import { contentHash } from "./hasher.js";
 import { receiveFrom } from "./receive.js";
 import { sendTo } from "./send.js";
 import { streamFile } from "./stream-file.js";
@@ -117,10 +117,15 @@ function watched(line: Line, ms: number | null): Line {
       clock.touch();
     },
     ...(line.sendFile && {
-      sendFile: (fd: number, offset: number, count: number, onChunk: (chunk: Uint8Array) => void) =>
+      sendFile: (
+        fd: number,
+        offset: number,
+        count: number,
+        onChunk: (chunk: Uint8Array) => Promise<void> | undefined,
+      ) =>
         (line.sendFile as NonNullable<Line["sendFile"]>)(fd, offset, count, (chunk) => {
           clock.touch(); // a block is taken only once the one before it was written
-          onChunk(chunk);
+          return onChunk(chunk);
         }),
     }),
   };
@@ -192,7 +197,7 @@ async function rawSend(o: Options, io: Io, report: Reporter, tell: Tell): Promis
     const meter = meterFor(o, io, report, "sent");
     meter?.begin(size, 1);
     meter?.file(file, size, 0);
-    const hash = createHash("sha256");
+    const hash = contentHash(size);
     const started = performance.now();
     let ended: string | null = null;
     const receiving = line
@@ -217,8 +222,8 @@ async function rawSend(o: Options, io: Io, report: Reporter, tell: Tell): Promis
         0,
         size,
         (block) => {
-          hash.update(block);
           meter?.add(block.length);
+          return hash.update(block);
         },
         () => (ended === "interrupted" ? ended : null),
       );
@@ -243,8 +248,9 @@ async function rawSend(o: Options, io: Io, report: Reporter, tell: Tell): Promis
     clearTimeout(timer);
     await line.close();
     const seconds = (performance.now() - started) / 1000;
+    const digest = (await hash.digest()).toString("hex");
     tell(
-      `sent ${sizeText(size)} in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? size / seconds : 0)}/s), sha256 ${hash.digest("hex")}; --raw: the receiver cannot confirm it`,
+      `sent ${sizeText(size)} in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? size / seconds : 0)}/s), sha256 ${digest}; --raw: the receiver cannot confirm it`,
     );
     return 0;
   } finally {
@@ -256,17 +262,18 @@ async function rawSend(o: Options, io: Io, report: Reporter, tell: Tell): Promis
 async function rawReceive(line: Line, o: Options, io: Io, report: Reporter, tell: Tell): Promise<boolean> {
   const meter = meterFor(o, io, report, "received");
   meter?.begin(undefined, 1);
-  const hash = createHash("sha256");
+  const hash = contentHash(Number.POSITIVE_INFINITY); // a raw stream: its size is not known
   let bytes = 0;
   const started = performance.now();
   const stop = (): void => line.reset();
   io.interrupt.addEventListener("abort", stop, { once: true });
   try {
     await line.receive((chunk) => {
-      hash.update(chunk);
       bytes += chunk.length;
       meter?.add(chunk.length);
-      return io.output.write(chunk);
+      const hashing = hash.update(chunk);
+      const writing = io.output.write(chunk);
+      return hashing && writing ? Promise.all([hashing, writing]).then(() => {}) : (hashing ?? writing);
     });
   } catch (err) {
     meter?.stop();
@@ -280,8 +287,9 @@ async function rawReceive(line: Line, o: Options, io: Io, report: Reporter, tell
   io.endOutput();
   await line.close();
   const seconds = (performance.now() - started) / 1000;
+  const digest = (await hash.digest()).toString("hex");
   tell(
-    `received ${sizeText(bytes)} (${bytes} bytes) in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? bytes / seconds : 0)}/s), sha256 ${hash.digest("hex")}`,
+    `received ${sizeText(bytes)} (${bytes} bytes) in ${seconds.toFixed(1)} s (${sizeText(seconds > 0 ? bytes / seconds : 0)}/s), sha256 ${digest}`,
   );
   return true;
 }

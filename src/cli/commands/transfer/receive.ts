@@ -7,7 +7,7 @@
  * through a symbolic link, and a line that ends early leaves the partial file for a resume
  * and is reported as what it is, never as success.
  */
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import {
   closeSync,
   fchmodSync,
@@ -29,6 +29,7 @@ import type { Line } from "../../reach/line.js";
 import { type Reporter, reason } from "../../report.js";
 import { hashFile } from "./file-hash.js";
 import { FileWriter } from "./file-writer.js";
+import { contentHash, inlineHash } from "./hasher.js";
 import { nameProblem, PARTIAL_SUFFIX, printableName } from "./names.js";
 import type { TransferMeter } from "./transfer-meter.js";
 import {
@@ -424,7 +425,9 @@ class Receiver {
     const { meter } = this.#s;
     if (offset > 0 && fd !== null) this.#s.tell(`${e.shown}: resuming after the ${sizeText(offset)} already here`);
     if (offset === 0 && e.kind === Offer.PARTIAL) this.#s.tell(`${e.shown}: the part here differs; starting again`);
-    const hash = offset > 0 && e.prefix ? e.prefix : createHash("sha256");
+    // Hashed as the content arrives (hasher.ts: off the main thread where there are cores for
+    // it); a resume continues the hash of the part that was here.
+    const hash = offset > 0 && e.prefix ? inlineHash(e.prefix) : contentHash(content);
     const current: Current = {
       entry: e,
       fd,
@@ -443,8 +446,9 @@ class Receiver {
         const body = bytes.subarray(0, at);
         current.left -= at;
         if (current.writer) {
-          hash.update(body);
-          waiting = current.writer.write(body);
+          const hashing = hash.update(body);
+          const writing = current.writer.write(body);
+          waiting = hashing && writing ? Promise.all([hashing, writing]).then(() => {}) : (hashing ?? writing);
         }
         meter?.add(at);
       }
@@ -453,7 +457,7 @@ class Receiver {
         digestFill += bytes.length - at;
       }
       if (digestFill < DIGEST_BYTES) return waiting;
-      const finish = (): Promise<void> => this.#finishFile(current, hash.digest(), digest, failure);
+      const finish = async (): Promise<void> => this.#finishFile(current, await hash.digest(), digest, failure);
       return waiting ? waiting.then(finish) : finish();
     });
   }

@@ -4,13 +4,14 @@
  * partial whose hash matches ours, or nothing when the receiver has the same file) and its
  * SHA-256. A file counts as sent only when the receiver's verdict says it is in place.
  */
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { sizeText } from "../../call/progress.js";
 import type { Line } from "../../reach/line.js";
 import { type Reporter, reason } from "../../report.js";
 import { hashFile } from "./file-hash.js";
 import type { SendItem } from "./files.js";
+import { contentHash, inlineHash } from "./hasher.js";
 import { printableName } from "./names.js";
 import { FileShrank, streamFile } from "./stream-file.js";
 import type { TransferMeter } from "./transfer-meter.js";
@@ -210,16 +211,18 @@ class Sender {
       await this.#send(encode.skip(index, "cannot be read"));
       return;
     }
-    const hash = prefix ?? createHash("sha256");
+    const length = item.size - offset;
+    // Hashed as the blocks go out (hasher.ts: off the main thread where there are cores for
+    // it); a resume continues the hash of the part the receiver has.
+    const hash = prefix ? inlineHash(prefix) : contentHash(length);
     const meter = this.#s.meter;
     meter?.file(item.shown, item.size, offset);
-    const seen = (block: Buffer): void => {
-      hash.update(block);
+    const seen = (block: Uint8Array): Promise<void> | undefined => {
       meter?.add(block.length);
       this.#bytes += block.length;
+      return hash.update(block);
     };
     try {
-      const length = item.size - offset;
       if (length <= SMALL_FILE) {
         // A small file is one message with its header and digest, batched with its neighbours.
         const content = Buffer.allocUnsafe(length);
@@ -229,7 +232,7 @@ class Sender {
           done += n;
         }
         seen(content);
-        const digest = hash.digest();
+        const digest = await hash.digest();
         this.#lastDigest = digest;
         await this.#send(Buffer.concat([encode.data(index, offset), content, digest]), { batch: true });
         return;
@@ -239,7 +242,7 @@ class Sender {
         // The first cause (an interrupt, the receiver's end) says more than the failed send it caused.
         throw new Ended(this.#ended ?? (err instanceof FileShrank ? `${item.shown}: ${err.message}` : reason(err)));
       });
-      const digest = hash.digest();
+      const digest = await hash.digest();
       this.#lastDigest = digest;
       await this.#send(digest);
     } finally {
