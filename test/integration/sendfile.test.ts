@@ -134,6 +134,38 @@ describe("sendfile slices", () => {
     assert.equal(digest, sha256(small));
   });
 
+  test("onChunk's promise holds its block's write until it settles; a rejection ends the send", async () => {
+    // Every block is held for a turn of the event loop: the file still arrives whole and in
+    // order, every hold is released, and a rejected hold fails the send (a sendfile that
+    // ignored the promise would send on and resolve).
+    let held = 0;
+    let released = 0;
+    const [digest] = await sendOver(TRANSPORTS[0] as (typeof TRANSPORTS)[number], async (s) => {
+      const sent = await s.sendfile(smallPath, 0, null, {
+        onChunk: () => {
+          held++;
+          return new Promise<void>((resolve) =>
+            setImmediate(() => {
+              released++;
+              resolve();
+            }),
+          );
+        },
+      });
+      assert.equal(sent, SMALL);
+    });
+    assert.ok(held > 1 && released === held, `${held} blocks held, ${released} released`);
+    assert.equal(digest, sha256(small));
+    const [client, server] = await pair(TRANSPORTS[0] as (typeof TRANSPORTS)[number]);
+    const no = new Error("not now");
+    await assert.rejects(
+      client.sendfile(smallPath, 0, null, { onChunk: () => Promise.reject(no) }),
+      (err) => err === no,
+    );
+    await client.close();
+    await server.close();
+  });
+
   test("onChunk throwing ends the send with its error", async () => {
     const [client, server] = await pair(TRANSPORTS[0] as (typeof TRANSPORTS)[number]);
     const boom = new Error("hash failed");
