@@ -42,6 +42,10 @@ parentPort.on("message", (m) => {
     streams.set(m.id, { pool: m.pool, hash: createHash("sha256") });
     return;
   }
+  if (m.drop) {
+    streams.delete(m.id);
+    return;
+  }
   const s = streams.get(m.id);
   if (m.length > 0) s.hash.update(new Uint8Array(s.pool, m.slot * ${BLOCK_TEXT}, m.length));
   if (m.final) {
@@ -70,7 +74,7 @@ export interface ContentHash {
   digest(): Promise<Buffer>;
 }
 
-/** Content of at least this many bytes is hashed off the main thread (when there are cores for it). */
+/** Content of more than this many bytes is hashed off the main thread (when there are cores for it). */
 export const OFF_THREAD_MIN = 64 * 1024;
 
 /** Cores below which hashing stays on the main thread. */
@@ -103,6 +107,16 @@ function post(w: Worker, message: unknown): void {
   w.postMessage(message);
 }
 const waiting = new Map<number, (reply: Reply | Error) => void>();
+
+/**
+ * A stream dropped before its digest (a transfer cut short) is forgotten on both threads
+ * once its ContentHash is garbage: a long-running -k receiver does not keep a 4 MiB pool per
+ * abandoned transfer.
+ */
+const dropped = new FinalizationRegistry<number>((id) => {
+  if (!waiting.delete(id)) return; // finished normally
+  worker?.postMessage({ id, drop: true });
+});
 
 function hashWorker(): Worker {
   if (worker) return worker;
@@ -185,7 +199,7 @@ export function offThreadHash(): ContentHash {
     }
     return undefined;
   };
-  return {
+  const hash: ContentHash = {
     update,
     digest: () =>
       new Promise<Buffer>((resolve, reject) => {
@@ -198,4 +212,6 @@ export function offThreadHash(): ContentHash {
         send(true);
       }),
   };
+  dropped.register(hash, id);
+  return hash;
 }
