@@ -16,7 +16,7 @@ import type { Line } from "../../reach/line.js";
 import { listen } from "../../reach/listen.js";
 import { type Reporter, reason } from "../../report.js";
 import { listFiles } from "./files.js";
-import { contentHash } from "./hasher.js";
+import { both, contentHash } from "./hasher.js";
 import { receiveFrom } from "./receive.js";
 import { sendTo } from "./send.js";
 import { streamFile } from "./stream-file.js";
@@ -271,9 +271,7 @@ async function rawReceive(line: Line, o: Options, io: Io, report: Reporter, tell
     await line.receive((chunk) => {
       bytes += chunk.length;
       meter?.add(chunk.length);
-      const hashing = hash.update(chunk);
-      const writing = io.output.write(chunk);
-      return hashing && writing ? Promise.all([hashing, writing]).then(() => {}) : (hashing ?? writing);
+      return both(hash.update(chunk), io.output.write(chunk));
     });
   } catch (err) {
     meter?.stop();

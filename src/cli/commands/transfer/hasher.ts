@@ -85,6 +85,12 @@ export function contentHash(size: number): ContentHash {
   return size > OFF_THREAD_MIN && availableParallelism() >= OFF_THREAD_CPUS ? offThreadHash() : inlineHash();
 }
 
+/** What a data path waits for when it hashes and writes a chunk: both, either, or nothing (no promise when neither waits). */
+export function both(a: Promise<void> | undefined, b: PromiseLike<void> | undefined): Promise<void> | undefined {
+  if (a && b) return Promise.all([a, b]).then(() => {});
+  return a ?? (b ? Promise.resolve(b) : undefined);
+}
+
 /** A hash on this thread: for small files, and for a resume that continues a hash of the part already there. */
 export function inlineHash(hash: Hash = createHash("sha256")): ContentHash {
   return {

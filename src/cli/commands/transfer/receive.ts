@@ -29,7 +29,7 @@ import type { Line } from "../../reach/line.js";
 import { type Reporter, reason } from "../../report.js";
 import { hashFile } from "./file-hash.js";
 import { FileWriter } from "./file-writer.js";
-import { contentHash, inlineHash } from "./hasher.js";
+import { both, contentHash, inlineHash } from "./hasher.js";
 import { nameProblem, PARTIAL_SUFFIX, printableName } from "./names.js";
 import type { TransferMeter } from "./transfer-meter.js";
 import {
@@ -378,9 +378,8 @@ class Receiver {
       path = join(path, parts[i] as string);
       const st = lstatOrNull(path);
       if (st === null) return null;
-      const shown = parts.slice(0, i + 1).join("/");
-      if (st.isSymbolicLink()) return `${shown} is a symbolic link here (never followed)`;
-      if (!st.isDirectory()) return `${shown} is a file here, not a folder`;
+      const problem = notAFolder(st, parts.slice(0, i + 1).join("/"));
+      if (problem !== null) return problem;
     }
     return null;
   }
@@ -448,7 +447,7 @@ class Receiver {
         if (current.writer) {
           const hashing = hash.update(body);
           const writing = current.writer.write(body);
-          waiting = hashing && writing ? Promise.all([hashing, writing]).then(() => {}) : (hashing ?? writing);
+          waiting = both(hashing, writing);
         }
         meter?.add(at);
       }
@@ -540,12 +539,8 @@ class Receiver {
         mkdirSync(path, 0o755);
       } catch (err) {
         if ((err as { code?: string }).code !== "EEXIST") throw err;
-        const st = lstatSync(path);
-        if (!st.isDirectory()) {
-          throw new Error(
-            `${parts.slice(0, i + 1).join("/")} is ${st.isSymbolicLink() ? "a symbolic link" : "not a folder"} here`,
-          );
-        }
+        const problem = notAFolder(lstatSync(path), parts.slice(0, i + 1).join("/"));
+        if (problem !== null) throw new Error(problem);
       }
       this.#folders.add(path);
     }
@@ -618,6 +613,13 @@ function blankEntry(f: FileEntry): Entry {
 /** A message from the peer as a line may show it. */
 function printable(text: string): string {
   return printableName(Buffer.from(text, "utf8"));
+}
+
+/** Why a part of a name's path cannot be gone through (a link, a file), or null for a real folder. */
+function notAFolder(st: Stats, shown: string): string | null {
+  if (st.isSymbolicLink()) return `${shown} is a symbolic link here (never followed)`;
+  if (!st.isDirectory()) return `${shown} is a file here, not a folder`;
+  return null;
 }
 
 function lstatOrNull(path: string): Stats | null {
