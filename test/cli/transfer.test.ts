@@ -16,6 +16,7 @@ import {
   statSync,
   symlinkSync,
   utimesSync,
+  watch,
   writeFileSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -58,12 +59,27 @@ function hashes(dir: string): Record<string, string> {
   return out;
 }
 
-/** Waits, polling every 10 ms up to a deadline, for a file to hold at least `bytes`. */
+/**
+ * Waits, up to a deadline, for a file to hold at least `bytes`: checked at each change the
+ * kernel reports in its folder (inotify through fs.watch), not on a timer.
+ */
 async function grows(path: string, bytes: number, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(existsSync(path) && statSync(path).size >= bytes)) {
-    if (Date.now() > end) throw new Error(`${path} did not reach ${bytes} bytes within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  const big = (): boolean => existsSync(path) && statSync(path).size >= bytes;
+  if (big()) return;
+  const watcher = watch(dirname(path));
+  try {
+    await within(
+      new Promise<void>((resolve) => {
+        watcher.on("change", () => {
+          if (big()) resolve();
+        });
+        if (big()) resolve(); // it may have grown before the watch began
+      }),
+      ms,
+      `${path} to reach ${bytes} bytes`,
+    );
+  } finally {
+    watcher.close();
   }
 }
 
