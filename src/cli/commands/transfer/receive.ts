@@ -29,7 +29,7 @@ import type { Line } from "../../reach/line.js";
 import { type Reporter, reason } from "../../report.js";
 import { hashFile } from "./file-hash.js";
 import { FileWriter } from "./file-writer.js";
-import { both, contentHash, inlineHash } from "./hasher.js";
+import { contentHash, inlineHash } from "./hasher.js";
 import { nameProblem, PARTIAL_SUFFIX, printableName } from "./names.js";
 import type { TransferMeter } from "./transfer-meter.js";
 import {
@@ -430,7 +430,7 @@ class Receiver {
     const current: Current = {
       entry: e,
       fd,
-      writer: fd !== null ? new FileWriter(fd, offset, content) : null,
+      writer: fd !== null ? new FileWriter(fd, offset) : null,
       offset,
       left: content,
       path: partialPath,
@@ -445,9 +445,8 @@ class Receiver {
         const body = bytes.subarray(0, at);
         current.left -= at;
         if (current.writer) {
-          const hashing = hash.update(body);
-          const writing = current.writer.write(body);
-          waiting = both(hashing, writing);
+          waiting = hash.update(body);
+          current.writer.write(body);
         }
         meter?.add(at);
       }
@@ -469,7 +468,7 @@ class Receiver {
     let writeError: unknown = null;
     if (c.writer) {
       try {
-        await c.writer.finish();
+        c.writer.finish();
       } catch (err) {
         writeError = err;
       }
@@ -555,7 +554,6 @@ class Receiver {
     const c = this.#current;
     this.#current = null;
     if (c === null || c.fd === null) return;
-    await c.writer?.finish().catch(() => {});
     closeQuietly(c.fd);
     const e = c.entry;
     const have = c.writer?.written ?? 0;
