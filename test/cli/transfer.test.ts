@@ -474,6 +474,24 @@ describe("send and receive: bad input", () => {
     assert.match(send.stderr, /not a hotline file transfer/);
     await listener.done();
   });
+
+  test("sending to a listener that never answers says what may be there, and goes on waiting", async () => {
+    const src = tempDir();
+    tree(src, { "a.txt": "a\n" });
+    // A plain listener, as `nc -l` would be: it reads and says nothing.
+    const listener = hotline(["listen", "127.0.0.1", "0"]);
+    const send = sender([join(src, "a.txt")], await listening(listener));
+    await send.line(
+      /no answer from a hotline receiver yet: .*plain netcat never will \(send to it with --raw\)/,
+      15_000,
+    );
+    assert.equal(send.proc.exitCode, null, "the sender still waits: a busy -k receiver answers later");
+    send.kill();
+    listener.kill();
+    const [s, l] = await Promise.all([send.done(), listener.done()]);
+    assert.doesNotMatch(s.stderr, /sent 1 of 1/);
+    assert.equal(l.stdout.subarray(0, 5).toString("latin1"), "HLFT\x01", "the sender spoke first");
+  });
 });
 
 describe("send and receive: a large transfer", () => {

@@ -53,6 +53,14 @@ const SMALL_FILE = 64 * 1024;
 /** Small messages are gathered up to this many bytes per write. */
 const BATCH = 256 * 1024;
 
+/**
+ * A receiver answers the opening at once; when nothing came after this long, the sender says
+ * what may be on the other side, and goes on waiting (a busy `-k` receiver answers later).
+ */
+const NO_ANSWER_HINT_MS = 5000;
+const NO_ANSWER_HINT =
+  "no answer from a hotline receiver yet: a receiver with -k answers once the sender before is done; a plain netcat never will (send to it with --raw)";
+
 class Sender {
   readonly #line: Line;
   readonly #items: SendItem[];
@@ -78,8 +86,11 @@ class Sender {
 
   async run(): Promise<SendResult> {
     const { report } = this.#s;
+    const silence = setTimeout(() => this.#s.tell(NO_ANSWER_HINT), NO_ANSWER_HINT_MS);
+    silence.unref();
     const parser = new Parser({
       hello: (version) => {
+        clearTimeout(silence);
         if (version !== VERSION) {
           throw new ProtocolError(
             `the receiver speaks version ${version} of the file protocol; this hotline speaks ${VERSION}`,
@@ -108,6 +119,7 @@ class Sender {
     } catch (err) {
       why = err instanceof Ended ? err.message : (this.#ended ?? reason(err));
     } finally {
+      clearTimeout(silence);
       this.#s.interrupt.removeEventListener("abort", onInterrupt);
       this.#s.meter?.stop();
     }
