@@ -5,7 +5,7 @@
  * kept, a full disk is a clear error, TLS with a pin, --raw against netcat, bad input.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 import {
   chmodSync,
   createReadStream,
@@ -89,15 +89,25 @@ const MiB = 1024 * 1024;
  * A 16 MiB transfer held part way: a gate proxy lets 4 MiB through, and this returns once
  * the receiver has written 2 MiB of the partial file, for the test to cut it there.
  */
-async function heldTransfer() {
+async function heldTransfer(name = "f.bin", partial = `${name}.hotline-partial`) {
   const src = tempDir();
   const dst = tempDir();
-  tree(src, { "f.bin": random(16 * MiB) });
+  tree(src, { [name]: random(16 * MiB) });
   const recv = receiver(dst);
   const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
-  const send = sender([join(src, "f.bin")], proxy.port);
-  await grows(join(dst, "f.bin.hotline-partial"), 2 * MiB);
+  const send = sender([join(src, name)], proxy.port);
+  await grows(join(dst, partial), 2 * MiB);
   return { src, dst, recv, proxy, send };
+}
+
+/** Sends `files` again to a new receiver in `dst`: both succeed, and the receiver says it resumed. */
+async function resumes(dst: string, files: readonly string[]): Promise<void> {
+  const again = receiver(dst);
+  const resend = await sender(files, await listening(again)).done();
+  assert.equal(resend.code, 0, resend.stderr);
+  const r = await again.done();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /: resuming after the .* already here/);
 }
 
 describe("send and receive: what arrives", () => {
@@ -247,15 +257,12 @@ describe("send and receive: a transfer cut short", () => {
     assert.equal(s.code, 1, s.stderr);
     assert.match(s.stderr, /transfer not complete/);
     // A new receiver takes the rest.
-    const again = receiver(dst);
-    const resend = await sender([join(src, "f.bin")], await listening(again)).done();
-    assert.equal(resend.code, 0, resend.stderr);
-    assert.equal((await again.done()).code, 0);
+    await resumes(dst, [join(src, "f.bin")]);
     assert.deepEqual(hashes(dst), hashes(src));
   });
 
-  test("the sender killed mid-file: the receiver keeps the partial and says how much arrived", async () => {
-    const { dst, recv, proxy, send } = await heldTransfer();
+  test("the sender killed mid-file: the receiver keeps the partial and says how much arrived; sending again resumes", async () => {
+    const { src, dst, recv, proxy, send } = await heldTransfer();
     send.kill();
     await send.done();
     proxy.allow(Number.POSITIVE_INFINITY);
@@ -265,6 +272,28 @@ describe("send and receive: a transfer cut short", () => {
     assert.match(r.stderr, /transfer not complete: the line ended/);
     assert.match(r.stderr, /f\.bin: the line ended after \d+ of 16777216 bytes; kept as f\.bin\.hotline-partial/);
     assert.equal(existsSync(join(dst, "f.bin")), false);
+    await resumes(dst, [join(src, "f.bin")]);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+
+  test("names of 240 to 255 bytes (too long for the suffix): the partial's name is shortened, and found again", async () => {
+    const long = `${"n".repeat(246)}.bin`; // 250 bytes: with ".hotline-partial", 266
+    const tag = createHash("sha256").update(long).digest("hex").slice(0, 16);
+    const partial = `${long.slice(0, 255 - 33)}~${tag}.hotline-partial`; // docs/protocol.md
+    const { src, dst, recv, proxy, send } = await heldTransfer(long, partial);
+    send.kill();
+    await send.done();
+    proxy.allow(Number.POSITIVE_INFINITY);
+    const r = await recv.done();
+    await proxy.close();
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /: the line ended after \d+ of 16777216 bytes; kept as n+…\(\+\d+ bytes\) \(send it again/);
+    assert.deepEqual(readdirSync(dst), [partial]);
+    // Again, beside a 255-byte name and a short one: all saved, the cut one resumed.
+    const longest = `${"m".repeat(251)}.txt`;
+    tree(src, { [longest]: "m\n", "short.txt": "s\n" });
+    await resumes(dst, [join(src, long), join(src, longest), join(src, "short.txt")]);
+    assert.deepEqual(hashes(dst), hashes(src));
   });
 });
 
@@ -316,6 +345,46 @@ describe("send and receive: files already there", () => {
     const send2 = await sender(files, await listening(recv2)).done();
     assert.equal(send2.code, 0, send2.stderr);
     assert.equal((await recv2.done()).code, 0);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
+});
+
+describe("send and receive: the summary lines", () => {
+  test("a file sent: both sides give the size, time, rate and SHA-256; a file already there: both still confirm it", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const data = random(300 * 1024);
+    const digest = sha256(data);
+    tree(src, { "f.bin": data });
+    const recv = receiver(dst);
+    const send = await sender([join(src, "f.bin")], await listening(recv)).done();
+    const r = await recv.done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const rate = String.raw`in \d+\.\d s \([\d.]+ \S+/s\), sha256 ${digest}\n`;
+    assert.match(send.stderr, new RegExp(`sent 1 of 1 file: 300 KiB ${rate}`));
+    assert.match(r.stderr, new RegExp(`received 1 of 1 file: 300 KiB ${rate}`));
+
+    const again = receiver(dst);
+    const resend = await sender([join(src, "f.bin")], await listening(again)).done();
+    const r2 = await again.done();
+    assert.equal(resend.code, 0, resend.stderr);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(resend.stderr, new RegExp(`sent 1 of 1 file: 0 B ${rate}`));
+    assert.match(r2.stderr, new RegExp(`received 0 of 1 file \\(1 already here, the same\\): 0 B ${rate}`));
+  });
+
+  test("--quiet: a transfer that went well prints nothing but where the receiver listens", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "a/b.txt": "b\n", "c.txt": "c\n" });
+    const recv = receiver(dst, ["--quiet"]);
+    const send = await sender([join(src, "a"), join(src, "c.txt")], await listening(recv), ["--quiet"]).done();
+    const r = await recv.done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(send.stderr, "");
+    assert.match(r.stderr, /^hotline: listening on 127\.0\.0\.1:\d+ \(tcp\)\n$/);
     assert.deepEqual(hashes(dst), hashes(src));
   });
 });
@@ -499,12 +568,12 @@ describe("send and receive: a large transfer", () => {
     const src = tempDir();
     const dst = tempDir();
     const path = join(src, "gig.bin");
-    // Written in 16 MiB pieces of random bytes, hashed as written.
+    // Written in 16 MiB pieces, each of fresh random bytes, hashed as written.
     const hash = createHash("sha256");
-    const piece = random(16 * MiB);
+    const piece = Buffer.allocUnsafe(16 * MiB);
     writeFileSync(path, "");
     for (let i = 0; i < 64; i++) {
-      piece.writeUInt32BE(i, 0); // each piece differs
+      randomFillSync(piece);
       hash.update(piece);
       writeFileSync(path, piece, { flag: "a" });
     }

@@ -11,6 +11,7 @@ import {
   nameProblem,
   PARTIAL_SUFFIX,
   PRINTABLE_MAX_CHARS,
+  partialName,
   printableName,
 } from "../../src/cli/commands/transfer/names.js";
 
@@ -292,4 +293,33 @@ test("printableName: a long name is cut, on an escape's edge, and says how much 
   assert.equal(printableName(utf8("a".repeat(PRINTABLE_MAX_CHARS))), "a".repeat(PRINTABLE_MAX_CHARS));
   const wide = printableName(utf8("📞".repeat(300)));
   assert.equal(wide, `${"📞".repeat(200)}…(+400 bytes)`);
+});
+
+test("partialName: the suffix when it fits in 255 bytes; else a cut part, a tag of the name's hash, the suffix", () => {
+  assert.equal(partialName("a.txt"), "a.txt.hotline-partial");
+  const fits = "f".repeat(MAX_PART_BYTES - PARTIAL_SUFFIX.length);
+  assert.equal(partialName(fits), fits + PARTIAL_SUFFIX, "239 bytes take the suffix whole");
+  const names = [
+    "g".repeat(240),
+    "h".repeat(MAX_PART_BYTES),
+    "é".repeat(127), // 254 bytes of two-byte characters: the cut must not split one
+    `${"x".repeat(220)}😀😀😀😀😀😀😀😀`, // four-byte characters across the cut
+  ];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const partial = partialName(name);
+    const bytes = utf8(partial);
+    assert.ok(bytes.length <= MAX_PART_BYTES, `${bytes.length} bytes`);
+    assert.equal(bytes.toString("utf8"), partial, "valid UTF-8: no character cut in two");
+    assert.match(partial, /~[0-9a-f]{16}\.hotline-partial$/);
+    assert.ok(name.startsWith(partial.slice(0, partial.indexOf("~"))), "the name's own start");
+    assert.equal(nameProblem(utf8(partial)), "has a part ending in .hotline-partial", "no sender can send it");
+    assert.equal(partialName(name), partial, "the same for the same name");
+    seen.add(partial);
+  }
+  assert.equal(seen.size, names.length);
+  // Two long names with the same first 222 bytes still get two partials.
+  const a = `${"s".repeat(230)}-a`;
+  const b = `${"s".repeat(230)}-b`;
+  assert.notEqual(partialName(a), partialName(b));
 });

@@ -14,6 +14,7 @@
  * (bidirectional controls), and a 4,096-byte name must not flood it.
  */
 import { isUtf8 } from "node:buffer";
+import { createHash } from "node:crypto";
 
 /** The longest name a transfer carries, in bytes. */
 export const MAX_NAME_BYTES = 4096;
@@ -21,6 +22,8 @@ export const MAX_NAME_BYTES = 4096;
 export const MAX_PART_BYTES = 255;
 /** What the receiver adds to a file's name while its content is arriving. */
 export const PARTIAL_SUFFIX = ".hotline-partial";
+/** Hex digits of the name's SHA-256 in a shortened partial name (partialName). */
+const PARTIAL_TAG_HEX = 16;
 /** How many characters printableName shows before it cuts the name short. */
 export const PRINTABLE_MAX_CHARS = 200;
 
@@ -117,6 +120,25 @@ function sequenceLength(bytes: Buffer, at: number): number {
     if (next < 0x80 || next > 0xbf) return 0;
   }
   return need;
+}
+
+/**
+ * The name of a file's partial while its content arrives, for the last part of its name: the
+ * part and PARTIAL_SUFFIX, or, when that would pass MAX_PART_BYTES (a part of 240 to 255
+ * bytes, which the file system holds but not with the suffix), the part's first bytes cut at
+ * a character's start, "~", 16 hex digits of the part's SHA-256, and the suffix. Either way
+ * the next transfer of the same name finds it, and no sender can send it as a name of its
+ * own (a part ending in the suffix is refused).
+ */
+export function partialName(part: string): string {
+  const whole = part + PARTIAL_SUFFIX;
+  if (Buffer.byteLength(whole) <= MAX_PART_BYTES) return whole;
+  const tag = `~${createHash("sha256").update(part).digest("hex").slice(0, PARTIAL_TAG_HEX)}${PARTIAL_SUFFIX}`;
+  const bytes = Buffer.from(part, "utf8");
+  let end = MAX_PART_BYTES - tag.length;
+  // Not in the middle of a character: back to the start of the one that would be cut.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8") + tag;
 }
 
 /**

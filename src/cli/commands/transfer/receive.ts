@@ -30,7 +30,7 @@ import { type Reporter, reason } from "../../report.js";
 import { hashFile } from "./file-hash.js";
 import { FileWriter } from "./file-writer.js";
 import { contentHash, inlineHash } from "./hasher.js";
-import { nameProblem, PARTIAL_SUFFIX, printableName } from "./names.js";
+import { nameProblem, partialName, printableName } from "./names.js";
 import type { TransferMeter } from "./transfer-meter.js";
 import {
   DIGEST_BYTES,
@@ -79,6 +79,8 @@ interface Entry extends FileEntry {
   /** The hash of the bytes already here (a partial or present file), to continue from. */
   prefix: Hash | null;
   reason: string;
+  /** The partial file's name inside DIR (names.ts's partialName for the last part). */
+  partial: string;
 }
 
 /** How one transfer ended, for the caller's exit code. */
@@ -101,6 +103,8 @@ class Receiver {
   #done = false;
   #next = 0;
   #saved = 0;
+  /** Files that were here already, the same: confirmed to the sender, not counted as received. */
+  #already = 0;
   #bytes = 0;
   #failed = 0;
   /** Bytes of names in the list so far (bounded: the list is held in memory). */
@@ -338,10 +342,24 @@ class Receiver {
       if (names.has(e.parts.slice(0, i).join("/")))
         return refuse(`${e.parts.slice(0, i).join("/")} is a file of this transfer, not a folder`);
     }
-    const blocked = await this.#blockedPath(e.parts);
+    // What the disk says can refuse this file only: an error while looking (no permission,
+    // a name this file system cannot hold) is this file's refusal, never the transfer's end.
+    const cannot = (err: unknown): void => refuse(`cannot be checked here: ${reason(err)}`);
+    let blocked: string | null;
+    try {
+      blocked = this.#blockedPath(e.parts);
+    } catch (err) {
+      return cannot(err);
+    }
     if (blocked !== null) return refuse(blocked);
     names.add(name);
     for (let i = 1; i < e.parts.length; i++) folders.add(e.parts.slice(0, i).join("/"));
+    e.partial = [...e.parts.slice(0, -1), partialName(e.parts.at(-1) as string)].join("/");
+    await this.#planOnDisk(e, refuse).catch(cannot);
+  }
+
+  /** #plan's part that looks at what is here already: a file, or a partial, of the same name. */
+  async #planOnDisk(e: Entry, refuse: (why: string) => void): Promise<void> {
     const path = join(this.#s.dir, ...e.parts);
     const here = lstatOrNull(path);
     if (here !== null) {
@@ -356,14 +374,15 @@ class Receiver {
       }
       if (!this.#s.overwrite) return refuse("a different file of that name is here (--overwrite replaces it)");
     }
-    const partial = lstatOrNull(path + PARTIAL_SUFFIX);
+    const partialPath = join(this.#s.dir, e.partial);
+    const partial = lstatOrNull(partialPath);
     if (partial !== null) {
       if (partial.isSymbolicLink() || !partial.isFile())
-        return refuse(`${name}${PARTIAL_SUFFIX} is here and is not a plain file`);
+        return refuse(`${printable(e.partial)} is here and is not a plain file`);
       if (partial.size > 0 && partial.size <= e.size) {
         e.kind = Offer.PARTIAL;
         e.offset = partial.size;
-        e.prefix = await hashFile(path + PARTIAL_SUFFIX, partial.size);
+        e.prefix = await hashFile(partialPath, partial.size);
         e.digest = e.prefix.copy().digest();
         return;
       }
@@ -372,7 +391,7 @@ class Receiver {
   }
 
   /** Why a name's folders cannot be used (a link, a file in the way), or null. Nothing is made yet. */
-  async #blockedPath(parts: string[]): Promise<string | null> {
+  #blockedPath(parts: string[]): string | null {
     let path = this.#s.dir;
     for (let i = 0; i < parts.length - 1; i++) {
       path = join(path, parts[i] as string);
@@ -400,6 +419,10 @@ class Receiver {
         digestFill += bytes.length;
         if (digestFill < DIGEST_BYTES) return undefined;
         const same = digest.equals(e.digest);
+        if (same) {
+          this.#already++;
+          this.#lastDigest = digest;
+        }
         if (same) this.#s.tell(`${e.shown}: already here, the same (sha256 ${digest.toString("hex")})`);
         else this.#s.report.say(`${e.shown}: the sender's file differs from the one here; not replaced`);
         this.#verdict(e, same ? Verdict.ALREADY : Verdict.MISMATCH, same ? "" : "differs from the file here");
@@ -407,8 +430,7 @@ class Receiver {
       });
       return;
     }
-    const path = join(this.#s.dir, ...e.parts);
-    const partialPath = path + PARTIAL_SUFFIX;
+    const partialPath = join(this.#s.dir, e.partial);
     let fd: number | null = null;
     let failure: string | null = null;
     try {
@@ -563,7 +585,7 @@ class Receiver {
       return;
     }
     this.#s.report.say(
-      `${e.shown}: ${why} after ${have} of ${e.size} bytes; kept as ${e.shown}${PARTIAL_SUFFIX} (send it again to resume)`,
+      `${e.shown}: ${why} after ${have} of ${e.size} bytes; kept as ${printable(e.partial)} (send it again to resume)`,
     );
   }
 
@@ -573,8 +595,9 @@ class Receiver {
     const rate = seconds > 0 ? this.#bytes / seconds : 0;
     const one = files === 1 && this.#lastDigest ? `, sha256 ${this.#lastDigest.toString("hex")}` : "";
     const failed = this.#failed > 0 ? `; ${this.#failed} not received` : "";
+    const already = this.#already > 0 ? ` (${this.#already} already here, the same)` : "";
     this.#s.tell(
-      `received ${this.#saved} of ${files} ${files === 1 ? "file" : "files"}: ${sizeText(this.#bytes)} in ${seconds.toFixed(1)} s (${sizeText(rate)}/s)${one}${failed}`,
+      `received ${this.#saved} of ${files} ${files === 1 ? "file" : "files"}${already}: ${sizeText(this.#bytes)} in ${seconds.toFixed(1)} s (${sizeText(rate)}/s)${one}${failed}`,
     );
   }
 }
@@ -605,6 +628,7 @@ function blankEntry(f: FileEntry): Entry {
     digest: NO_DIGEST,
     prefix: null,
     reason: "",
+    partial: "",
   };
 }
 

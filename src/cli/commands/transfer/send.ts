@@ -176,6 +176,7 @@ class Sender {
         if (hash === null) return;
         const digest = hash.digest();
         if (item.size === offer.offset && digest.equals(offer.digest)) {
+          this.#lastDigest = digest;
           await this.#send(Buffer.concat([encode.data(index, item.size), digest]), { batch: true });
           return;
         }
