@@ -190,6 +190,26 @@ describe("send and receive: what arrives", () => {
     assert.equal((await recv.done()).code, 0);
     assert.deepEqual(hashes(dst), hashes(src));
   });
+
+  test("through an HTTP proxy (hotline's own), over TLS pinned end to end", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    tree(src, { "p/a.bin": random(3 * MiB + 5), "p/b.txt": "b\n" });
+    const proxy = hotline(["-l", "127.0.0.1", "0", "--proxy-type", "http"], { lifetimeMs: 30_000 });
+    const proxyPort = await listening(proxy);
+    const recv = receiver(dst, ["--ssl"]);
+    const [, pin] = await recv.line(/TLS certificate made for this run \(.*\): (sha256:[0-9a-f]{64})/);
+    const port = await listening(recv);
+    const via = ["--proxy", `127.0.0.1:${proxyPort}`, "--ssl-pin", pin as string];
+    const send = await sender([join(src, "p")], port, via).done();
+    const r = await recv.done();
+    proxy.kill();
+    await proxy.done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(send.stderr, /sent 2 of 2 files/);
+    assert.deepEqual(hashes(dst), hashes(src));
+  });
 });
 
 describe("send and receive: a transfer cut short", () => {

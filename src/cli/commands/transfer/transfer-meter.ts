@@ -1,10 +1,11 @@
 /**
  * The meter of `hotline send` and `hotline receive`: one line on stderr with the file being
- * moved (its own percent, its place in the list), then the bytes moved of all, the rate,
- * the time, the percent and the ETA of the whole transfer. Progress (call/progress.ts) draws
+ * moved (with several files, its bytes moved and its size; its own percent; its place in
+ * the list), then the bytes moved of all, the rate, the time, the percent and the ETA of
+ * the whole transfer. Progress (call/progress.ts) draws
  * it; this only keeps the counts.
  */
-import { Progress } from "../../call/progress.js";
+import { Progress, sizeText } from "../../call/progress.js";
 import type { Reporter } from "../../report.js";
 
 export interface MeterTarget {
@@ -45,7 +46,10 @@ export class TransferMeter {
       label: () => {
         if (this.#name === "") return "";
         const percent = this.#fileSize === 0 ? 100 : Math.floor((this.#fileDone * 100) / this.#fileSize);
-        return `${this.#name} ${percent}%${this.#count > 1 ? ` (${this.#files}/${this.#count})` : ""}`;
+        // One file: the numbers of the whole are the file's own.
+        if (this.#count <= 1) return `${this.#name} ${percent}%`;
+        const bytes = `${sizeText(this.#fileDone)}/${sizeText(this.#fileSize)}`;
+        return `${this.#name} ${bytes} ${percent}% (${this.#files}/${this.#count})`;
       },
     });
     this.#progress = progress;
