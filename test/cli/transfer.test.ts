@@ -13,6 +13,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -21,7 +22,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
-import type { Child } from "../helpers/child.js";
+import type { Child, Finished } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { gateProxy } from "../helpers/gate-proxy.js";
 import { bash, has, HL as hl, hotline, listening, shellQuote as q } from "../helpers/hotline.js";
@@ -428,6 +429,36 @@ describe("send and receive: links in DIR are never followed", () => {
     assert.match(send.stderr, /box\/evil\/x\.txt: refused by the receiver/);
     assert.deepEqual(readdirSync(outside), [], "nothing outside DIR");
     assert.equal(readFileSync(join(dst, "box", "fine.txt"), "utf8"), "fine\n", "the rest goes on");
+  });
+
+  test("a folder swapped for a link during the transfer: nothing is written through it", async () => {
+    const src = tempDir();
+    const dst = tempDir();
+    const outside = tempDir();
+    tree(src, { "box/a.bin": random(16 * MiB), "box/b.txt": "after the swap\n" });
+    mkdirSync(join(dst, "box")); // there from the start, so its growing partial can be watched
+    const recv = receiver(dst);
+    const proxy = await gateProxy(Number(await listening(recv)), 4 * MiB);
+    const send = sender([join(src, "box")], proxy.port);
+    let s: Finished;
+    let r: Finished;
+    try {
+      await grows(join(dst, "box", "a.bin.hotline-partial"), 2 * MiB);
+      // Someone who can write in DIR swaps box, checked already, for a link out.
+      renameSync(join(dst, "box"), join(dst, "moved"));
+      symlinkSync(outside, join(dst, "box"));
+      proxy.allow(Number.POSITIVE_INFINITY);
+      [s, r] = await Promise.all([send.done(), recv.done()]);
+    } finally {
+      await proxy.close();
+    }
+    assert.equal(s.code, 1, s.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /box\/b\.txt: could not be written: a folder of its name became a link out of .* during the transfer/,
+    );
+    assert.deepEqual(readdirSync(outside), [], "nothing outside DIR");
   });
 });
 

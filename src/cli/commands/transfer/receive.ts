@@ -17,12 +17,14 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
+  realpathSync,
   renameSync,
   type Stats,
   unlinkSync,
 } from "node:fs";
 import { statfs } from "node:fs/promises";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { sizeText } from "../../call/progress.js";
 import { later } from "../../call/timer.js";
 import type { Line } from "../../reach/line.js";
@@ -105,6 +107,8 @@ class Receiver {
   #saved = 0;
   /** Files that were here already, the same: confirmed to the sender, not counted as received. */
   #already = 0;
+  /** DIR with every link in it resolved, for #openPartial's check. */
+  #realDir: string | null = null;
   #bytes = 0;
   #failed = 0;
   /** Bytes of names in the list so far (bounded: the list is held in memory). */
@@ -390,6 +394,48 @@ class Receiver {
     e.kind = Offer.NEW;
   }
 
+  /**
+   * Opens a partial file to write from `offset` (what is kept of it), never through a link
+   * as its last part (O_NOFOLLOW), and never outside DIR: its folders were checked when they
+   * were made (#makeFolders), but someone who can write in DIR may have swapped one for a
+   * symbolic link since. Where the kernel names an open file (/proc/self/fd on Linux), that
+   * name is checked before a byte is written or cut (so not O_TRUNC), and a file this made
+   * outside DIR is removed again; elsewhere the earlier checks and O_NOFOLLOW are all.
+   */
+  #openPartial(path: string, offset: number): number {
+    let fd: number;
+    let made = true;
+    try {
+      fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      made = false;
+      fd = openSync(path, fsc.O_WRONLY | fsc.O_NOFOLLOW);
+    }
+    let real: string | null = null;
+    try {
+      real = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // no /proc here
+    }
+    if (real !== null) {
+      this.#realDir ??= realpathSync(this.#s.dir);
+      const inside = this.#realDir.endsWith(sep) ? this.#realDir : this.#realDir + sep;
+      if (!real.startsWith(inside)) {
+        closeQuietly(fd);
+        if (made) unlinkQuietly(real);
+        throw new Error(`a folder of its name became a link out of ${this.#s.dir} during the transfer`);
+      }
+    }
+    try {
+      ftruncateSync(fd, offset);
+    } catch (err) {
+      closeQuietly(fd);
+      throw err;
+    }
+    return fd;
+  }
+
   /** Why a name's folders cannot be used (a link, a file in the way), or null. Nothing is made yet. */
   #blockedPath(parts: string[]): string | null {
     let path = this.#s.dir;
@@ -435,9 +481,7 @@ class Receiver {
     let failure: string | null = null;
     try {
       this.#makeFolders(e.parts);
-      const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (offset === 0 ? fsc.O_TRUNC : 0);
-      fd = openSync(partialPath, flags, 0o600);
-      if (offset > 0) ftruncateSync(fd, offset);
+      fd = this.#openPartial(partialPath, offset);
     } catch (err) {
       failure = reason(err);
       if (fd !== null) closeQuietly(fd);
