@@ -67,6 +67,41 @@ describe("who gets in", () => {
     assert.equal((await listener.done()).code, 0);
   });
 
+  for (const mode of ["--chat", "--broker"]) {
+    test(`${mode}: a denied caller receives zero bytes, and the others never hear of it`, async () => {
+      const listener = hotline([mode, "-v", "127.0.0.1", "0", "--deny", "127.0.0.2"], { lifetimeMs: 20_000 });
+      const port = await listening(listener);
+      const member = await call(port, "127.0.0.1");
+      await listener.line(/127\.0\.0\.1:\d+/);
+      const denied = await attempt(port, "127.0.0.2");
+      assert.equal(denied.bytes.length, 0);
+      await listener.line(/hotline: denied 127\.0\.0\.2:\d+/);
+      // A caller let in after it, from 127.0.0.3: its line reaches the member, as its join does in a chat.
+      const later = await call(port, "127.0.0.3");
+      await later.sendall(Buffer.from("after the denied one\n"));
+      // Read up to that line before leaving: in a broker a caller's FIN is its leaving.
+      let heard = "";
+      await within(
+        (async () => {
+          while (!heard.includes("after the denied one")) {
+            const chunk = await member.recv(65536);
+            if (!chunk || chunk.length === 0) break;
+            heard += chunk.toString();
+          }
+        })(),
+        10_000,
+        "the later caller's line",
+      );
+      await later.close();
+      await member.close();
+      assert.match(heard, /after the denied one/);
+      if (mode === "--chat") assert.match(heard, /127\.0\.0\.3 is connected as <user\d+>/);
+      assert.doesNotMatch(heard, /127\.0\.0\.2/, "the denied caller was never announced");
+      listener.proc.kill("SIGINT");
+      await listener.done();
+    });
+  }
+
   test("--allow lets in only its hosts (CIDR, octet ranges, names), comma-separated", async () => {
     const listener = hotline(["-lk", "127.0.0.1", "0", "--allow", "127.0.0.3-9,10.0.0.0/8", "--allow", "localhost"]);
     const port = await listening(listener);

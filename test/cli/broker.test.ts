@@ -351,6 +351,8 @@ describe("--broker and --chat: what is refused (exit 2), as ncat refuses it", ()
     [["--broker", "--queue-soft-limit", "40M", "0"], /must be below --queue-limit/],
     [["--broker", "--queue-soft-limit", "1M/0", "0"], /invalid --queue-soft-limit time/],
     [["--max-conns", "3", "-l", "0"], /applies with -k, --broker or the HTTP proxy/],
+    [["--broker", "-e", "cat", "0"], /--broker and -e\/-c cannot be combined, as in ncat/],
+    [["--chat", "-c", "cat", "0"], /--chat and -e\/-c cannot be combined, as in ncat/],
   ] as const) {
     test(`hotline ${args.join(" ")}`, async () => {
       const r = await hotline(args).done();

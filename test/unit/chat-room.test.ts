@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ChatLine } from "../../src/cli/topologies/chat-codec.js";
-import { MAX_NAME, nameProblem } from "../../src/cli/topologies/chat-names.js";
+import { lookalike, MAX_NAME, nameProblem } from "../../src/cli/topologies/chat-names.js";
 import { ChatRoom, type Seat } from "../../src/cli/topologies/chat-room.js";
 
 class Ear implements Seat {
@@ -103,4 +103,22 @@ test("nameProblem accepts plain names", () => {
     nameProblem("x".repeat(MAX_NAME), () => false),
     null,
   );
+});
+
+test("a name that looks like a room name or a member's is refused: fullwidth, Cyrillic, Greek, l for 1", () => {
+  const kept = /is kept for the room itself/;
+  assert.match(nameProblem("user１", () => false) ?? "", kept, "a fullwidth digit (NFKC)");
+  assert.match(nameProblem("usеr1", () => false) ?? "", kept, "a Cyrillic е");
+  assert.match(nameProblem("userl", () => false) ?? "", kept, "l for 1");
+  assert.match(nameProblem("USERO", () => false) ?? "", kept, "O for 0: the listener");
+  assert.match(nameProblem("аnnounce", () => false) ?? "", kept, "a Cyrillic а");
+  const members = new Set(["bob", "alice"].map(lookalike));
+  const taken = (key: string): boolean => members.has(key);
+  for (const name of ["ВОВ", "Bob", "ΑLICE", "aIice", "a1ice", "bοb"]) {
+    assert.match(nameProblem(name, taken) ?? "", /is taken, or looks like a name that is/, name);
+  }
+  // Names in other scripts that look like nobody's are fine.
+  for (const name of ["Алиса", "Βασίλης", "日本語", "Łukasz_2", "users", "rob"]) {
+    assert.equal(nameProblem(name, taken), null, name);
+  }
 });

@@ -2,21 +2,55 @@
  * Names in a chat, pure. Every member gets `userN` when it joins, N counting up from 1
  * and never reused (ncat names members after their descriptor, so a newcomer takes the
  * name of someone who just left); the listener is `user0`. `/nick NAME` picks another:
- * letters, digits, `_`, `.` and `-`, at most MAX_NAME characters, unique regardless of
- * case, and neither `announce` nor `user` and digits (those are handed out).
+ * letters, digits, `_`, `.` and `-`, at most MAX_NAME characters, and neither `announce`
+ * nor `user` and digits (those are handed out), nor like a name a member has.
+ *
+ * "Like" is by look, not by code point: two names are the same when their lookalike() keys
+ * are, so nobody takes `user１` (fullwidth digit), `usеr1` (a Cyrillic е), `ВОВ` (Cyrillic
+ * capitals) beside `bob`, or `userl` beside `user1`, and passes for someone else. The key is
+ * a small, deliberate approximation of Unicode's confusable skeletons (UTS #39): NFKC (which
+ * folds fullwidth and compatibility forms), the Cyrillic and Greek letters that are drawn
+ * like Latin ones mapped to those, lower case, then `1`/`i`/`l`/`|` as one, `0`/`o` as one,
+ * and `rn` as `m`.
  */
 import { ANNOUNCE } from "./chat-codec.js";
 
 export const MAX_NAME = 24;
 
-/** Why `name` cannot be taken, or null when it can. `taken` says whether a member has it (any case). */
-export function nameProblem(name: string, taken: (lowerCase: string) => boolean): string | null {
+/**
+ * Cyrillic and Greek letters drawn like Latin ones, and those Latin letters, in step:
+ * Cyrillic capitals, Cyrillic small letters, Greek capitals, Greek small letters.
+ */
+const LOOKS_LATIN = new Map(
+  [
+    ["АВЕКМНОРСТУХЅІЈԚԜ", "abekmhopctyxsijqw"],
+    ["аеорсухѕіјһԁԛԝӏ", "aeopcyxsijhdqwl"],
+    ["ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "abezhikmnoptyx"],
+    ["ονικρτυχ", "ovikptux"],
+  ].flatMap(([from, to]) => [...(from as string)].map((c, i) => [c, (to as string)[i] as string] as const)),
+);
+
+/** The key under which names that look alike are one name (see the header). */
+export function lookalike(name: string): string {
+  let key = "";
+  for (const c of name.normalize("NFKC")) key += LOOKS_LATIN.get(c) ?? c;
+  return key
+    .toLowerCase()
+    .replace(/[1il|]/g, "l")
+    .replace(/[0o]/g, "o")
+    .replace(/rn/g, "m");
+}
+
+const ROOM_NAMES = [new RegExp(`^${lookalike(ANNOUNCE)}$`), /^user[lo2-9]+$/];
+
+/** Why `name` cannot be taken, or null when it can. `taken` says whether a member has a name with this lookalike() key. */
+export function nameProblem(name: string, taken: (key: string) => boolean): string | null {
   if (name === "") return "a name is needed: /nick NAME";
   const length = [...name].length;
   if (length > MAX_NAME) return `a name has at most ${MAX_NAME} characters (that one has ${length})`;
   if (!/^[\p{L}\p{N}_.-]+$/u.test(name)) return "a name holds letters, digits, '_', '.' and '-' only";
-  const lower = name.toLowerCase();
-  if (lower === ANNOUNCE || /^user[0-9]+$/.test(lower)) return `'${name}' is kept for the room itself`;
-  if (taken(lower)) return `'${name}' is taken`;
+  const key = lookalike(name);
+  if (ROOM_NAMES.some((kept) => kept.test(key))) return `'${name}' is kept for the room itself`;
+  if (taken(key)) return `'${name}' is taken, or looks like a name that is`;
   return null;
 }

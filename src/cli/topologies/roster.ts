@@ -10,7 +10,7 @@
  * - Each has a name, `userN` unless it picks another (rename(): chat-names.ts's rules).
  * - A member is found by number ("2", "#2") or by name, in any case.
  */
-import { nameProblem } from "./chat-names.js";
+import { lookalike, nameProblem } from "./chat-names.js";
 
 export interface Entry<T> {
   readonly id: number;
@@ -63,8 +63,8 @@ export class Roster<T> {
 
   /** Renames `entry` to `name`; returns why not (chat-names.ts's rules), or null once done. */
   rename(entry: Entry<T>, name: string): string | null {
-    const problem = nameProblem(name, (lower) =>
-      [...this.#entries.values()].some((e) => e !== entry && e.name.toLowerCase() === lower),
+    const problem = nameProblem(name, (key) =>
+      [...this.#entries.values()].some((e) => e !== entry && lookalike(e.name) === key),
     );
     if (problem === null) entry.name = name;
     return problem;
