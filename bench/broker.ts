@@ -93,6 +93,7 @@ export async function brokerWorkload(
     [10, false],
     [100, false],
     [10, true],
+    [100, true],
   ] as const) {
     const workload = `broker fan-out, ${receivers} receivers${frozen ? " + 1 frozen" : ""}, 64-byte messages`;
     const present = brokers(hotline).filter((broker) => {
