@@ -107,6 +107,28 @@ describe("--broker", () => {
     assert.equal((await listener.done()).code, 130);
   });
 
+  test("a caller as the sender: a frozen reader holds back neither the sender nor the two others (20 MB, SHA-256)", async () => {
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 120_000 });
+    await frozen.line(/connected/);
+    const sender = await dial(port);
+    const readers = [await dial(port), await dial(port)];
+    await onTheLine(listener, 4);
+    // Below the 32 MiB queue limit: nobody is cut, so this is only about not waiting.
+    const data = random(20 * 1000 * 1000);
+    const received = readers.map((s) => receive(s, data.length));
+    await within(sender.sendall(data), 60_000, "the sender to be taken all 20 MB, the frozen reader notwithstanding");
+    const hashes = await within(Promise.all(received), 60_000, "both readers to get 20 MB");
+    for (const hash of hashes) assert.equal(hash, sha256(data));
+    frozen.proc.stdin?.end();
+    await sender.close();
+    for (const s of readers) await s.close();
+    listener.proc.kill("SIGINT");
+    await listener.done();
+    await frozen.done();
+  });
+
   test("a frozen reader is cut at 32 MiB while two others take 50 MB each from stdin, and memory stays bounded", async () => {
     const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 120_000 });
     const port = await listening(listener);

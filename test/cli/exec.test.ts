@@ -127,6 +127,19 @@ describe("-e and -c when listening", () => {
     assert.equal((await listener.done()).code, 7);
   });
 
+  test("the child's stderr goes to hotline's stderr, never to the caller", async () => {
+    const listener = hotline(["-l", "127.0.0.1", "0", "-c", "echo to-the-caller; echo only-on-stderr >&2"]);
+    const port = await listening(listener);
+    const c = await dial(port);
+    const got = await within(readAll(c), 10_000, "the child's stdout");
+    await c.close();
+    assert.equal(got.toString(), "to-the-caller\n");
+    const done = await listener.done();
+    assert.equal(done.code, 0);
+    assert.match(done.stderr, /^only-on-stderr$/m);
+    assert.doesNotMatch(done.stdout.toString(), /only-on-stderr/);
+  });
+
   test("a child killed by a signal is 128 + its number (SIGKILL: 137)", async () => {
     const listener = hotline(["-l", "127.0.0.1", "0", "-c", "kill -9 $$"]);
     const port = await listening(listener);
