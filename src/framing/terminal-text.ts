@@ -8,15 +8,17 @@
  * How each is shown: ESC as `\e`, CR as `\r`, other C0 controls as `^G` (caret
  * notation), DEL as `\x7f`; a byte that was not valid UTF-8 (a lone surrogate
  * U+DC80-U+DCFF from Utf8Decoder) as `\xNN`, that exact byte; C1 controls and
- * bidirectional controls, which are characters of two or three bytes, as `\u009b`,
- * `\u202e`. So `\xNN` always stands for one byte as it came.
+ * bidirectional controls and the line and paragraph separators, which are characters of
+ * two or three bytes, as `\u009b`, `\u202e`, `\u2028`. So `\xNN` always stands for one byte as it came.
  */
 
-// C0 controls but tab and newline; DEL; C1 controls (U+0080-U+009F); the bidirectional
+// C0 controls but tab and newline; DEL; C1 controls (U+0080-U+009F); the line and paragraph
+// separators (U+2028, U+2029: a line break to some viewers, so a forged line); the bidirectional
 // controls (ALM, LRM, RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI); lone surrogates (with
 // the u flag a surrogate pair is one character and does not match).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+const UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
 
 export function escapeControls(text: string): string {
   return text.replace(UNSAFE, (c) => {

@@ -20,6 +20,8 @@ const PARTS: readonly (readonly [hex: string, shown: string])[] = [
   ["d89c", "\\u061c"], // ARABIC LETTER MARK
   ["e281a6", "\\u2066"], // LEFT-TO-RIGHT ISOLATE
   ["e281a9", "\\u2069"], // POP DIRECTIONAL ISOLATE
+  ["e280a8", "\\u2028"], // LINE SEPARATOR: a line break to some viewers
+  ["e280a9", "\\u2029"], // PARAGRAPH SEPARATOR
   ["1b5b324a", "\\e[2J"], // ESC
   ["07090d", "^G\t\\r"], // BEL, tab kept, CR
   ["7f", "\\x7f"], // DEL
