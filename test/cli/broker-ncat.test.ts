@@ -22,7 +22,8 @@ const WAIT_MS = 15_000;
 /** One broker under test: how to start it and how to know it has taken N callers. */
 interface Broker {
   name: "ncat" | "hotline";
-  start(extra?: readonly string[]): Promise<{ child: Child; port: number }>;
+  /** `stdin`, when given, is all of the listener's stdin, there (and ended) before it starts. */
+  start(extra?: readonly string[], stdin?: Buffer): Promise<{ child: Child; port: number }>;
   /** Waits until the broker has said (with -v) that `n` callers came, in all. */
   came(child: Child, n: number): Promise<unknown>;
 }
@@ -32,10 +33,11 @@ const times = (what: string, n: number): RegExp => new RegExp(`(?:[\\s\\S]*?${wh
 
 const NCAT: Broker = {
   name: "ncat",
-  async start(extra = []) {
+  async start(extra = [], stdin) {
     const port = await unusedPort();
     const child = new Child("ncat", ["-v", "--broker", ...extra, "-l", "127.0.0.1", String(port)], {
       lifetimeMs: LIFETIME_MS,
+      ...(stdin ? { stdin } : {}),
     });
     await child.line(/Ncat: Listening on 127\.0\.0\.1:\d+/);
     return { child, port };
@@ -45,8 +47,11 @@ const NCAT: Broker = {
 
 const HOTLINE: Broker = {
   name: "hotline",
-  async start(extra = []) {
-    const child = hotline(["--broker", "-v", ...extra, "127.0.0.1", "0"], { lifetimeMs: LIFETIME_MS });
+  async start(extra = [], stdin) {
+    const child = hotline(["--broker", "-v", ...extra, "127.0.0.1", "0"], {
+      lifetimeMs: LIFETIME_MS,
+      ...(stdin ? { stdin } : {}),
+    });
     return { child, port: Number(await listening(child)) };
   },
   came: (child, n) => child.line(times("hotline: call from ", n), WAIT_MS),
@@ -147,8 +152,9 @@ async function session(
   broker: Broker,
   extra: readonly string[],
   body: (child: Child, port: number, hang: (c: Caller) => Caller) => Promise<void>,
+  stdin?: Buffer,
 ): Promise<string> {
-  const { child, port } = await broker.start(extra);
+  const { child, port } = await broker.start(extra, stdin);
   const callers: Caller[] = [];
   try {
     await body(child, port, (c) => {
@@ -257,27 +263,63 @@ for (const broker of [NCAT, HOTLINE]) {
       });
     });
 
-    test("stdin written before anyone calls goes to the caller(s) on the line when it is read, not to later ones", async () => {
-      // Both read stdin only once a caller is on the line and give it to those on the line
-      // then. (A second caller that arrives in the same instant may also get it from ncat,
-      // which accepts before it reads stdin within one select() round; this test keeps the
-      // callers apart, so both tools must agree.)
-      const early = Buffer.from("said before anyone called\n");
+    test("the end of the listener's stdin ends nothing: the callers go on relaying", async () => {
+      const part = random(40 * 1024 + 1);
       await session(broker, [], async (child, port, keep) => {
-        child.proc.stdin?.write(early);
+        const [a, b] = (await dialAll(broker, child, port, 2, keep)) as [Caller, Caller];
+        // The marker is the last of stdin: once both have it, stdin's end has been read.
+        child.proc.stdin?.end(MARKER);
+        assert.deepEqual(await a.read(MARKER.length), MARKER);
+        assert.deepEqual(await b.read(MARKER.length), MARKER);
+        const [, got] = await Promise.all([a.send(part), b.read(part.length)]);
+        assert.equal(sha256(got), sha256(part));
+        const [, gotBack] = await Promise.all([b.send(part), a.read(part.length)]);
+        assert.equal(sha256(gotBack), sha256(part));
+        assert.equal(child.proc.exitCode, null, "the broker is still running");
+      });
+    });
+
+    test("--max-conns 1: a caller's FIN frees its slot for the next caller", async () => {
+      const part = random(24 * 1024 + 3);
+      await session(broker, ["--max-conns", "1"], async (child, port, keep) => {
         const a = keep(await Caller.dial(port));
         await broker.came(child, 1);
-        assert.deepEqual(await a.read(early.length), early);
+        a.socket.end();
+        assert.equal((await a.ended()).how, "eof");
         const b = keep(await Caller.dial(port));
         await broker.came(child, 2);
-        child.proc.stdin?.write(MARKER);
-        assert.deepEqual(
-          await b.read(MARKER.length),
-          MARKER,
-          "the later caller gets only what stdin gave after it came",
-        );
-        assert.deepEqual(await a.read(MARKER.length), MARKER);
+        // b is on the line (not refused): stdin reaches it.
+        const [, got] = await Promise.all([
+          new Promise<void>((resolve) => child.proc.stdin?.write(part, () => resolve())),
+          b.read(part.length),
+        ]);
+        assert.equal(sha256(got), sha256(part));
       });
+    });
+
+    test("stdin there before anyone calls waits for the first caller and goes to it, not to a later one", async () => {
+      // Both read stdin only once a caller is on the line, and give each read to those on
+      // the line then. The early line is in the pipe, with its end, before the listener
+      // starts, so it has long been readable when the first caller comes. (A second caller
+      // arriving within the same instant may get it from ncat too, as its select() round
+      // accepts before it reads stdin; here the callers come apart, so both tools agree.)
+      const early = Buffer.from("said before anyone called\n");
+      const part = random(16 * 1024 + 5);
+      await session(
+        broker,
+        [],
+        async (child, port, keep) => {
+          const a = keep(await Caller.dial(port));
+          await broker.came(child, 1);
+          assert.deepEqual(await a.read(early.length), early);
+          const b = keep(await Caller.dial(port));
+          await broker.came(child, 2);
+          // b's first bytes are a's, not the early line; and the end of stdin ended nothing.
+          const [, got] = await Promise.all([a.send(part), b.read(part.length)]);
+          assert.equal(sha256(got), sha256(part), "the later caller gets only what came after it");
+        },
+        early,
+      );
     });
   });
 }
