@@ -151,7 +151,8 @@ class Caller {
 async function session(
   broker: Broker,
   extra: readonly string[],
-  body: (child: Child, port: number, hang: (c: Caller) => Caller) => Promise<void>,
+  /** `keep` registers a caller, so it is closed at the end whatever happens. */
+  body: (child: Child, port: number, keep: (c: Caller) => Caller) => Promise<void>,
   stdin?: Buffer,
 ): Promise<string> {
   const { child, port } = await broker.start(extra, stdin);
