@@ -16,8 +16,8 @@
 // separators (U+2028, U+2029: a line break to some viewers, so a forged line); the bidirectional
 // controls (ALM, LRM, RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI); lone surrogates (with
 // the u flag a surrogate pair is one character and does not match).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
 
 export function escapeControls(text: string): string {
