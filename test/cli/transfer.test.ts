@@ -551,7 +551,7 @@ describe("send and receive: bad input", () => {
     tree(src, { "a.txt": "a", "b.txt": "b" });
     const cases: [string[], RegExp][] = [
       [["send", join(src, "nope.txt"), "127.0.0.1", "9"], /nope\.txt: no such file or folder/],
-      [["receive", join(src, "nowhere"), "--port", "0"], /nowhere: no such folder/],
+      [["receive", join(src, "no", "where"), "--port", "0"], /no\/where: no such folder/],
       [["receive", join(src, "a.txt"), "--port", "0"], /a\.txt: not a folder/],
       [["send", "--raw", join(src, "a.txt"), join(src, "b.txt"), "127.0.0.1"], /--raw sends one FILE/],
       [["send", join(src, "a.txt")], /send needs FILE\.\.\. and HOST/],
@@ -566,6 +566,20 @@ describe("send and receive: bad input", () => {
       assert.match(r.stderr, pattern, args.join(" "));
       assert.equal(r.stderr.trim().split("\n").length <= 2, true, `one line (and the usage hint): ${r.stderr}`);
     }
+  });
+
+  test("a DIR that is not there is made when the folder it would be in is (only the last part)", async () => {
+    const src = tempDir();
+    const root = tempDir();
+    tree(src, { "a.txt": "a\n" });
+    const inbox = join(root, "inbox");
+    const recv = receiver(inbox);
+    await recv.line(/hotline: made the folder .*inbox/);
+    const send = await sender([join(src, "a.txt")], await listening(recv)).done();
+    const r = await recv.done();
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(inbox, "a.txt"), "utf8"), "a\n");
   });
 
   test("a caller that does not speak the protocol gets nothing written, and a clear line", async () => {

@@ -5,7 +5,7 @@
  * nc), with the meter and a SHA-256 of what passed to compare by eye.
  */
 import { closeSync, constants as fsc, fstatSync, openSync } from "node:fs";
-import { access, realpath, stat } from "node:fs/promises";
+import { access, mkdir, realpath, stat } from "node:fs/promises";
 import { IdleClock } from "../../call/idle.js";
 import { sizeText } from "../../call/progress.js";
 import { Failure, type Io } from "../../io.js";
@@ -44,7 +44,7 @@ export async function sendCommand(o: Options, io: Io, report: Reporter): Promise
 
 export async function receiveCommand(o: Options, io: Io, report: Reporter): Promise<number> {
   const tell = teller(o, report);
-  const dir = o.raw ? null : await folder(o.dir ?? ".");
+  const dir = o.raw ? null : await folder(o.dir ?? ".", tell);
   const access = await loadAccessList(o);
   const listener = await listen({ ...o, command: "listen" }, report, access);
   if (dir !== null) tell(`receiving into ${dir}`);
@@ -149,8 +149,20 @@ function meterFor(o: Options, io: Io, report: Reporter, direction: "sent" | "rec
   );
 }
 
-/** The folder files are received into: it must be there and writable (exit 2 before answering). */
-async function folder(given: string): Promise<string> {
+/**
+ * The folder files are received into: it must be writable (exit 2 before answering). When
+ * it is not there but the folder it would be in is, it is made, as rsync makes its
+ * destination: only the last part, so a typo higher up is an error, not a tree of folders.
+ */
+async function folder(given: string, tell: Tell): Promise<string> {
+  try {
+    await mkdir(given);
+    tell(`made the folder ${given}`);
+  } catch (err) {
+    // There already (the checks below say whether it will do), or its parent is not: below.
+    const code = (err as { code?: string }).code;
+    if (code !== "EEXIST" && code !== "ENOENT") throw new Failure(`${given}: cannot be made: ${reason(err)}`, 2);
+  }
   let dir: string;
   try {
     dir = await realpath(given);
