@@ -43,6 +43,7 @@ import { deferred } from "../deferred.js";
 import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
 import { type ChatLine, parseLine } from "../topologies/chat-codec.js";
+import { isCommand, msgArgs, splitFirst } from "../topologies/conference-command.js";
 import { Roster } from "../topologies/roster.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
@@ -411,7 +412,7 @@ export class Talk {
     if (this.#room) this.#room(line);
     // The room reads its commands and //text itself, as it does the listener's.
     else if (this.#dialledRoom === "member") this.#sendAll(`${line}\n`);
-    else if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
+    else if (isCommand(line)) this.#command(line.trim());
     else this.#send(line);
     this.#draw();
   }
@@ -446,14 +447,16 @@ export class Talk {
     });
   }
 
+  /** `line` is trimmed: a command's words are read as the chat room reads them (conference-command.ts). */
   #command(line: string): void {
-    const [word, arg] = line.split(/\s+/, 2);
-    // The chat room's spelling of "@N text", so the same words work in both.
-    const msg = this.#switchboard ? /^\/msg\s+#?(\d+)\s(.*)$/.exec(line) : null;
-    if (msg) {
-      this.#send(`@${msg[1]} ${msg[2] ?? ""}`);
-    } else if (word === "/msg" && this.#switchboard) {
-      this.#notice("/msg N text: says text to caller #N only");
+    const [word, rest] = splitFirst(line);
+    const arg: string | undefined = rest.trimStart().split(/\s/)[0] || undefined;
+    if (word === "/msg" && this.#switchboard) {
+      // The chat room's spelling of "@N text", so the same words work in both.
+      const { to, text } = msgArgs(rest);
+      const number = /^#?(\d+)$/.exec(to);
+      if (number && text !== null) this.#send(`@${number[1]} ${text}`);
+      else this.#notice("/msg N text: says text to caller #N only");
     } else if (word === "/who") {
       if (this.#callers.size === 0) this.#notice("nobody is on the line");
       for (const caller of this.#callers.values()) this.#notice(this.#name(caller));
