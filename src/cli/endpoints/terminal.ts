@@ -23,6 +23,15 @@
  * - In a chat (--chat), you are a member of the room (topologies/chat-room.ts): every
  *   line you enter goes to the room, whose rules (/nick, /who, /msg) are the same for you
  *   as for every caller, and the room's lines are shown here, private ones marked so.
+ * - Dialling a chat room: a call whose first two lines are a hotline room's greeting to a
+ *   newcomer (chat-room.ts: `<announce> IP is connected as <userN>.`, then `<announce>
+ *   already connected: the listener as <user0>...`) makes you a member as the listener
+ *   is: every line you enter goes to the room as typed (/nick, /who, /msg, /help and
+ *   //text are the room's), and its lines are shown as the room names them, private ones
+ *   marked so. Only keys stay here: Ctrl-D hangs up, Ctrl-C at once. A room that greets
+ *   the same way but is not hotline's (ncat --chat has no commands) only has its lines
+ *   shown by name; your /commands stay local. Nothing changes for any other call, and
+ *   nothing a peer says later can switch a call into either.
  */
 import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
@@ -33,11 +42,17 @@ import { later } from "../call/timer.js";
 import { deferred } from "../deferred.js";
 import { Failure, type Io } from "../io.js";
 import { reason } from "../report.js";
-import type { ChatLine } from "../topologies/chat-codec.js";
+import { type ChatLine, parseLine } from "../topologies/chat-codec.js";
+import { isCommand, msgArgs, splitFirst } from "../topologies/conference-command.js";
 import { Roster } from "../topologies/roster.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;
+
+/** A chat room's first line to a newcomer (chat-room.ts's join; ncat's wording too), shown safe. */
+const ROOM_GREETING = /^<announce> \S+ is connected as <(user[0-9]+)>\.$/;
+/** A hotline room's second line: the listener is always user0 and first on the list (chat-room.ts, broker.ts). */
+const HOTLINE_ROOM = /^<announce> already connected: the listener as <user0>[.,]/;
 
 interface Caller {
   id: number;
@@ -49,6 +64,8 @@ interface Caller {
   flushTimer: NodeJS.Timeout | undefined;
   /** It has finished sending, and -k keeps the call open for what you still type. */
   finished: boolean;
+  /** How many lines it has said (up to 2: a chat room is known by its first two). */
+  lines: number;
 }
 
 /**
@@ -184,6 +201,12 @@ export class Talk {
   readonly #onInterrupt = (): void => this.#hangUpNow();
   /** In a chat: where the lines you enter go (the room takes commands too); null otherwise. */
   #room: ((line: string) => void) | null = null;
+  /**
+   * The call you dialled is a chat room: "greeted" once its first line was a room's greeting
+   * (its lines are shown by sender), "member" once the second showed it is hotline's (what
+   * you enter goes to the room as typed, commands too). Null for every other call.
+   */
+  #dialledRoom: "greeted" | "member" | null = null;
 
   constructor(io: Io, switchboard: boolean, quitAfter: number | null = null, stayAfterPeer = false) {
     this.#io = io;
@@ -215,6 +238,7 @@ export class Talk {
       partial: "",
       flushTimer: undefined,
       finished: false,
+      lines: 0,
     };
     // -i and other give-ups end the call from the pipeline; the conversation says why.
     call.abandoned.then((why) => {
@@ -296,8 +320,27 @@ export class Talk {
   }
 
   #show(caller: Caller, line: string): void {
-    const text = line.endsWith("\r") ? line.slice(0, -1) : line;
-    this.#above(`[${clock()} ${this.#name(caller)}] ${escapeControls(text)}`);
+    const text = escapeControls(line.endsWith("\r") ? line.slice(0, -1) : line);
+    const wasMember = this.#dialledRoom === "member";
+    if (caller.lines < 2) this.#recogniseRoom(caller, text, caller.lines++);
+    // A room's line, already made safe above, is shown as the listener's side shows it.
+    const parsed = this.#dialledRoom !== null ? parseLine(text) : null;
+    if (parsed) this.hear(parsed);
+    else this.#above(`[${clock()} ${this.#name(caller)}] ${text}`);
+    if (!wasMember && this.#dialledRoom === "member")
+      this.#notice(
+        "this is a hotline chat room: what you enter goes to the room, /nick /who /msg /help included (/help lists them); Ctrl-D hangs up, Ctrl-C at once",
+      );
+  }
+
+  /**
+   * Whether the one call you dialled is a chat room, from its first two lines (number `at`)
+   * only: after them nothing the peer says changes how the call is handled.
+   */
+  #recogniseRoom(caller: Caller, text: string, at: number): void {
+    if (this.#switchboard || this.#room !== null || !caller.call.line.dialled) return;
+    if (at === 0 && ROOM_GREETING.test(text)) this.#dialledRoom = "greeted";
+    else if (at === 1 && this.#dialledRoom === "greeted" && HOTLINE_ROOM.test(text)) this.#dialledRoom = "member";
   }
 
   #notice(text: string): void {
@@ -367,7 +410,9 @@ export class Talk {
     this.#erase();
     this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
     if (this.#room) this.#room(line);
-    else if (line.startsWith("/") && !line.startsWith("//")) this.#command(line.trim());
+    // The room reads its commands and //text itself, as it does the listener's.
+    else if (this.#dialledRoom === "member") this.#sendAll(`${line}\n`);
+    else if (isCommand(line)) this.#command(line.trim());
     else this.#send(line);
     this.#draw();
   }
@@ -378,8 +423,7 @@ export class Talk {
     const text = direct ? (direct[2] ?? "") : line.startsWith("//") ? line.slice(1) : line;
     const to = direct ? Number(direct[1]) : this.#target;
     if (to === "all") {
-      if (this.#callers.size === 0) this.#notice("nobody is on the line yet");
-      for (const caller of this.#callers.values()) this.#say(caller, `${text}\n`);
+      this.#sendAll(`${text}\n`);
       return;
     }
     const caller = this.#callers.get(to)?.value;
@@ -387,6 +431,12 @@ export class Talk {
     else if (!this.#callers.hasLeft(to)) this.#notice(`nobody is #${to}; not sent. /who lists the callers`);
     else if (direct) this.#notice(`#${to} has hung up; not sent`);
     else this.#notice(`#${to} has hung up; not sent. '/to all' to talk to everyone`);
+  }
+
+  /** One line to everyone on the line. */
+  #sendAll(text: string): void {
+    if (this.#callers.size === 0) this.#notice("nobody is on the line yet");
+    for (const caller of this.#callers.values()) this.#say(caller, text);
   }
 
   /** The write side: one line to one caller. */
@@ -397,14 +447,16 @@ export class Talk {
     });
   }
 
+  /** `line` is trimmed: a command's words are read as the chat room reads them (conference-command.ts). */
   #command(line: string): void {
-    const [word, arg] = line.split(/\s+/, 2);
-    // The chat room's spelling of "@N text", so the same words work in both.
-    const msg = this.#switchboard ? /^\/msg\s+#?(\d+)\s(.*)$/.exec(line) : null;
-    if (msg) {
-      this.#send(`@${msg[1]} ${msg[2] ?? ""}`);
-    } else if (word === "/msg" && this.#switchboard) {
-      this.#notice("/msg N text: says text to caller #N only");
+    const [word, rest] = splitFirst(line);
+    const arg: string | undefined = rest.trimStart().split(/\s/)[0] || undefined;
+    if (word === "/msg" && this.#switchboard) {
+      // The chat room's spelling of "@N text", so the same words work in both.
+      const { to, text } = msgArgs(rest);
+      const number = /^#?(\d+)$/.exec(to);
+      if (number && text !== null) this.#send(`@${number[1]} ${text}`);
+      else this.#notice("/msg N text: says text to caller #N only");
     } else if (word === "/who") {
       if (this.#callers.size === 0) this.#notice("nobody is on the line");
       for (const caller of this.#callers.values()) this.#notice(this.#name(caller));
@@ -429,7 +481,7 @@ export class Talk {
 
   /** The prompt says who hears you. */
   #updatePrompt(): void {
-    if (this.#room) this.#rl.setPrompt("chat> ");
+    if (this.#room || this.#dialledRoom === "member") this.#rl.setPrompt("chat> ");
     else if (!this.#switchboard) this.#rl.setPrompt("> ");
     else if (this.#target === "all") this.#rl.setPrompt("to all> ");
     else if (this.#callers.has(this.#target)) this.#rl.setPrompt(`to #${this.#target}> `);

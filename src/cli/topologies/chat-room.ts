@@ -13,6 +13,7 @@
  *   goes to the one who gave it.
  */
 import { ANNOUNCE, type ChatLine, encodeLine } from "./chat-codec.js";
+import { isCommand, msgArgs, splitFirst } from "./conference-command.js";
 import { type Entry, Roster } from "./roster.js";
 
 export interface Seat {
@@ -65,7 +66,7 @@ export class ChatRoom {
   said(seat: Seat, text: string): void {
     const member = this.#members.get(seat);
     if (!member) return;
-    if (text.startsWith("/") && !text.startsWith("//")) {
+    if (isCommand(text)) {
       this.#command(member, text);
       return;
     }
@@ -81,7 +82,8 @@ export class ChatRoom {
       const list = [...this.#roster.entries()].map((m) => `<${m.name}> ${m.value.address}`).join(", ");
       this.#tell(member, `here: ${list}.`);
     } else if (word === "/msg") {
-      const [to = "", words = ""] = splitFirst(rest.trimStart());
+      const { to, text } = msgArgs(rest);
+      const words = text ?? "";
       const target = this.#roster.find(to);
       if (to === "") this.#tell(member, "/msg NAME text: says text to NAME only");
       else if (!target) this.#tell(member, `nobody here is <${to}>; not sent. /who lists the room`);
@@ -115,10 +117,4 @@ export class ChatRoom {
     const line: ChatLine = { kind: "announce", from: ANNOUNCE, text };
     member.value.deliver(encodeLine(line), line);
   }
-}
-
-/** "/msg bob hi there" to ["/msg", "bob hi there"]. */
-function splitFirst(text: string): [string, string] {
-  const space = text.search(/\s/);
-  return space < 0 ? [text, ""] : [text.slice(0, space), text.slice(space + 1)];
 }
