@@ -101,6 +101,16 @@ async function heldTransfer(name = "f.bin", partial = `${name}.hotline-partial`)
   return { src, dst, recv, proxy, send };
 }
 
+/** Kills a held transfer's sender, lets the rest of its bytes through, and gives how the receiver ended. */
+async function senderKilled(held: Omit<Awaited<ReturnType<typeof heldTransfer>>, "src" | "dst">): Promise<Finished> {
+  held.send.kill();
+  await held.send.done();
+  held.proxy.allow(Number.POSITIVE_INFINITY);
+  const r = await held.recv.done();
+  await held.proxy.close();
+  return r;
+}
+
 /** Sends `files` again to a new receiver in `dst`: both succeed, and the receiver says it resumed. */
 async function resumes(dst: string, files: readonly string[]): Promise<void> {
   const again = receiver(dst);
@@ -283,12 +293,8 @@ describe("send and receive: a transfer cut short", () => {
   });
 
   test("the sender killed mid-file: the receiver keeps the partial and says how much arrived; sending again resumes", async () => {
-    const { src, dst, recv, proxy, send } = await heldTransfer();
-    send.kill();
-    await send.done();
-    proxy.allow(Number.POSITIVE_INFINITY);
-    const r = await recv.done();
-    await proxy.close();
+    const { src, dst, ...held } = await heldTransfer();
+    const r = await senderKilled(held);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /transfer not complete: the line ended/);
     assert.match(r.stderr, /f\.bin: the line ended after \d+ of 16777216 bytes; kept as f\.bin\.hotline-partial/);
@@ -301,12 +307,8 @@ describe("send and receive: a transfer cut short", () => {
     const long = `${"n".repeat(246)}.bin`; // 250 bytes: with ".hotline-partial", 266
     const tag = createHash("sha256").update(long).digest("hex").slice(0, 16);
     const partial = `${long.slice(0, 255 - 33)}~${tag}.hotline-partial`; // docs/protocol.md
-    const { src, dst, recv, proxy, send } = await heldTransfer(long, partial);
-    send.kill();
-    await send.done();
-    proxy.allow(Number.POSITIVE_INFINITY);
-    const r = await recv.done();
-    await proxy.close();
+    const { src, dst, ...held } = await heldTransfer(long, partial);
+    const r = await senderKilled(held);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /: the line ended after \d+ of 16777216 bytes; kept as n+…\(\+\d+ bytes\) \(send it again/);
     assert.deepEqual(readdirSync(dst), [partial]);
