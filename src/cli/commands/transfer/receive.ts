@@ -468,9 +468,10 @@ class Receiver {
         if (same) {
           this.#already++;
           this.#lastDigest = digest;
+          this.#s.tell(`${e.shown}: already here, the same (sha256 ${digest.toString("hex")})`);
+        } else {
+          this.#s.report.say(`${e.shown}: the sender's file differs from the one here; not replaced`);
         }
-        if (same) this.#s.tell(`${e.shown}: already here, the same (sha256 ${digest.toString("hex")})`);
-        else this.#s.report.say(`${e.shown}: the sender's file differs from the one here; not replaced`);
         this.#verdict(e, same ? Verdict.ALREADY : Verdict.MISMATCH, same ? "" : "differs from the file here");
         return undefined;
       });
