@@ -2,8 +2,7 @@
  * The meter of `hotline send` and `hotline receive`: one line on stderr with the file being
  * moved (with several files, its bytes moved and its size; its own percent; its place in
  * the list), then the bytes moved of all, the rate, the time, the percent and the ETA of
- * the whole transfer. Progress (call/progress.ts) draws
- * it; this only keeps the counts.
+ * the whole transfer. Progress (call/progress.ts) draws it; this only keeps the counts.
  */
 import { Progress, sizeText } from "../../call/progress.js";
 import type { Reporter } from "../../report.js";
