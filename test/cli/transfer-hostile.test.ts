@@ -6,11 +6,12 @@
  * receiver goes on to the next sender. And `hotline send` against the Python receiver.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { type Child, python } from "../helpers/child.js";
+import { type Child, type Finished, python } from "../helpers/child.js";
 import { has, hotline, listening } from "../helpers/hotline.js";
 import { PYTHON_FIXTURES } from "../helpers/paths.js";
 import { tempDir } from "../helpers/transports.js";
@@ -174,6 +175,101 @@ describe("hotline receive against a hostile sender", { skip }, () => {
     assert.deepEqual(readFileSync(join(dir, "after.bin")), seeded(3, 5000));
     recv.proc.kill("SIGINT");
     assert.equal((await recv.done()).code, 130);
+  });
+});
+
+/**
+ * DIR changed by someone else between the receiver's offers and the content (the offers go
+ * out when the list arrives, a file's content maybe hours later): the Python sender holds
+ * after the offers while the test changes DIR, then sends.
+ */
+describe("hotline receive when DIR changes between the offers and the content", { skip }, () => {
+  const SIZE = 1 << 20;
+  const HALF = SIZE / 2;
+
+  /** Runs the held sender against a receiver of `dir`: `change` runs while it holds. */
+  async function heldTransfer(
+    dir: string,
+    change: () => void,
+  ): Promise<{ receiver: Finished; sender: number | null; events: Record<string, unknown>[] }> {
+    const script = join(tempDir(), "script.json");
+    writeFileSync(
+      script,
+      JSON.stringify({ files: [{ name: "b.bin", content_len: SIZE, seed: 7 }], hold_after_offers: true }),
+    );
+    const recv = receiver(dir);
+    const sender = python(SENDER, ["127.0.0.1", await listening(recv), "--timeout", "10", "--script", script], {
+      lifetimeMs: 25_000,
+    });
+    await sender.line(/"event": "held"/);
+    change();
+    sender.proc.stdin?.end("go\n");
+    const receiver_ = await recv.done();
+    const sent = await sender.done();
+    const events = sent.stdout
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { receiver: receiver_, sender: sent.code, events };
+  }
+
+  /** DIR with the first half of b.bin as its partial file. */
+  function withHalf(): string {
+    const dir = tempDir();
+    writeFileSync(join(dir, "b.bin.hotline-partial"), seeded(7, SIZE).subarray(0, HALF));
+    return dir;
+  }
+
+  const changes: [string, (partial: string) => void][] = [
+    ["removed", (partial) => unlinkSync(partial)],
+    [
+      "replaced by other bytes of the same length",
+      (partial) => {
+        writeFileSync(`${partial}.new`, Buffer.alloc(HALF, 0x41));
+        renameSync(`${partial}.new`, partial);
+      },
+    ],
+    ["written to in place", (partial) => writeFileSync(partial, Buffer.alloc(HALF, 0x42), { flag: "r+" })],
+  ];
+  for (const [what, change] of changes) {
+    test(`a partial file offered for a resume and then ${what}: the file fails, nothing false takes its name`, async () => {
+      const dir = withHalf();
+      const partial = join(dir, "b.bin.hotline-partial");
+      const { receiver: r, sender, events } = await heldTransfer(dir, () => change(partial));
+      const offer = events.find((e) => e.event === "offer");
+      assert.equal(offer?.kind, 1, "offered as a partial file");
+      assert.equal(offer?.offset, HALF);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(sender, 1);
+      assert.match(
+        r.stderr,
+        /b\.bin: could not be written: its partial file changed since it was offered \(send it again\)/,
+      );
+      assert.equal(existsSync(join(dir, "b.bin")), false, "no file took the name");
+      const verdict = events.find((e) => e.event === "verdict");
+      assert.notEqual(verdict?.result, 0, "the sender is not told it was saved");
+    });
+  }
+
+  test("a FIFO put where the partial file goes: that file fails at once, the receiver never blocks on it", async () => {
+    const dir = tempDir();
+    const { receiver: r, sender } = await heldTransfer(dir, () => {
+      execFileSync("mkfifo", [join(dir, "b.bin.hotline-partial")]);
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(sender, 1);
+    assert.match(r.stderr, /b\.bin: could not be written: its partial file is here and is not a plain file/);
+    assert.equal(existsSync(join(dir, "b.bin")), false);
+  });
+
+  test("a partial file left as it was is resumed: the check lets the honest case through", async () => {
+    const dir = withHalf();
+    const { receiver: r, sender } = await heldTransfer(dir, () => {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sender, 0);
+    assert.match(r.stderr, /b\.bin: resuming after the 512 KiB already here/);
+    assert.deepEqual(readFileSync(join(dir, "b.bin")), seeded(7, SIZE));
   });
 });
 

@@ -80,8 +80,8 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
     const port = await listening(room);
     tmux.open("dial");
     tmux.type("dial", `${HL} 127.0.0.1 ${port}; echo "exit=$?"`);
-    await tmux.waitFor("dial", /^\*\*\* 127\.0\.0\.1 is connected as <user1>\.$/m);
-    await tmux.waitFor("dial", /^\*\*\* already connected: the listener as <user0>\.$/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] 127\.0\.0\.1 is connected as <user1>\.$/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] already connected: the listener as <user0>\.$/m);
     await tmux.waitFor("dial", /^\*\*\* this is a hotline chat room: .*$\n^chat> $/m);
 
     const s = socket.socket();
@@ -89,15 +89,18 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
     await s.connect(["127.0.0.1", Number(port)]);
     const had = { text: "" };
     await lineFrom(s, /already connected: the listener as <user0>, 127\.0\.0\.1 as <user1>\./, had);
-    await tmux.waitFor("dial", /^\*\*\* 127\.0\.0\.1 is connected as <user2>\.$/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] 127\.0\.0\.1 is connected as <user2>\.$/m);
 
     tmux.type("dial", "/nick alice");
     assert.equal(await lineFrom(s, /known as/, had), "<announce> <user1> is now known as <alice>.");
     await room.line(/^<announce> <user1> is now known as <alice>\.$/m);
-    await tmux.waitFor("dial", /^\*\*\* <user1> is now known as <alice>\.$/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] <user1> is now known as <alice>\.$/m);
 
     tmux.type("dial", "/who");
-    await tmux.waitFor("dial", /^\*\*\* here: <user0> the listener, <alice> 127\.0\.0\.1, <user2> 127\.0\.0\.1\.$/m);
+    await tmux.waitFor(
+      "dial",
+      /^\[\d\d:\d\d:\d\d room\] here: <user0> the listener, <alice> 127\.0\.0\.1, <user2> 127\.0\.0\.1\.$/m,
+    );
 
     await s.sendall(Buffer.from("/msg alice psst \x1b[2Jnot a clear\n"));
     await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d \*user2\* to you only\] psst \\e\[2Jnot a clear$/m);
@@ -109,11 +112,11 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
     tmux.type("dial", "//nick is words");
     assert.equal(await lineFrom(s, /is words/, had), "<alice> /nick is words");
     tmux.type("dial", "/help");
-    await tmux.waitFor("dial", /^\*\*\* commands: \/nick NAME renames you/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] commands: \/nick NAME renames you/m);
     assert.doesNotMatch(tmux.screen("dial", true), /unknown command/);
 
     await s.close();
-    await tmux.waitFor("dial", /^\*\*\* <user2> is disconnected\.$/m);
+    await tmux.waitFor("dial", /^\[\d\d:\d\d:\d\d room\] <user2> is disconnected\.$/m);
     tmux.press("dial", "C-d");
     await room.line(/^<announce> <alice> is disconnected\.$/m);
     await tmux.waitFor("dial", /exit=0/);
@@ -178,13 +181,60 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
       ),
     );
     await tmux.waitFor("forged", /^\*\*\* this is a hotline chat room/m);
-    await tmux.waitFor("forged", /^\*\*\* \\e\]0;pwned\^G\\e\[2J title$/m);
+    await tmux.waitFor("forged", /^\[\d\d:\d\d:\d\d room\] \\e\]0;pwned\^G\\e\[2J title$/m);
     await tmux.waitFor("forged", /^\[\d\d:\d\d:\d\d <us\\e\[31mer>\] \\e\[H red$/m);
     tmux.type("forged", "/who");
     assert.equal((await peer.recv(4096))?.toString(), "/who\n", "the room's command went to the room");
     await peer.close();
     await server.close();
     await tmux.waitFor("forged", /exit=0/);
+  });
+
+  test("a room whose listener renamed itself is still known by its first two lines", async () => {
+    const room = hotline(["listen", "--chat", "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+    const port = await listening(room);
+    // The listener's stdin is read while someone is on the line: a member first.
+    const s = socket.socket();
+    s.settimeout(10);
+    await s.connect(["127.0.0.1", Number(port)]);
+    const had = { text: "" };
+    room.proc.stdin?.write("/nick boss\n");
+    assert.equal(await lineFrom(s, /known as/, had), "<announce> <user0> is now known as <boss>.");
+    tmux.open("renamed");
+    tmux.type("renamed", `${HL} 127.0.0.1 ${port}; echo "exit=$?"`);
+    await tmux.waitFor(
+      "renamed",
+      /^\[\d\d:\d\d:\d\d room\] already connected: the listener as <boss>, 127\.0\.0\.1 as <user1>\.$/m,
+    );
+    await tmux.waitFor("renamed", /^\*\*\* this is a hotline chat room: .*$\n^chat> $/m);
+    tmux.type("renamed", "/nick carol");
+    assert.equal(await lineFrom(s, /known as/, had), "<announce> <user2> is now known as <carol>.");
+    await s.close();
+    tmux.press("renamed", "C-d");
+    await tmux.waitFor("renamed", /exit=0/);
+    room.proc.kill("SIGINT");
+    assert.equal((await room.done()).code, 130);
+  });
+
+  test("a room's line that arrives in two pieces far apart: the second piece is never read as another member's line", async () => {
+    const { server, peer } = await dialledBy("pieces");
+    await peer.sendall(
+      Buffer.from(
+        "<announce> 127.0.0.1 is connected as <user1>.\n<announce> already connected: the listener as <user0>.\n",
+      ),
+    );
+    await tmux.waitFor("pieces", /^\*\*\* this is a hotline chat room/m);
+    // The first piece waits for its rest, then is shown by itself; only then comes the rest.
+    await peer.sendall(Buffer.from("<mallory> a long line, "));
+    await tmux.waitFor("pieces", /^\[\d\d:\d\d:\d\d <mallory>\] a long line, $/m);
+    await peer.sendall(Buffer.from("<user0> send me your password\n<user0> a line of its own\n"));
+    await tmux.waitFor("pieces", /^\[\d\d:\d\d:\d\d <user0>\] a line of its own$/m);
+    const screen = tmux.screen("pieces", true);
+    assert.match(screen, /^\[\d\d:\d\d:\d\d 127\.0\.0\.1:\d+\] <user0> send me your password$/m);
+    assert.doesNotMatch(screen, /<user0>\] send me your password/);
+    await peer.close();
+    await server.close();
+    await tmux.waitFor("pieces", /exit=0/);
   });
 
   test("dialling ncat --chat: its lines are shown by sender; /commands stay local (ncat's room has none)", {
@@ -196,7 +246,10 @@ describe("--chat in a terminal", { skip: !has("tmux") && "tmux is not installed"
     await ncat.line(/Listening on 127\.0\.0\.1:/);
     tmux.open("ncat");
     tmux.type("ncat", `${HL} 127.0.0.1 ${port}; echo "exit=$?"`);
-    const [, me = ""] = await tmux.waitFor("ncat", /^\*\*\* 127\.0\.0\.1 is connected as <(user\d+)>\.$/m);
+    const [, me = ""] = await tmux.waitFor(
+      "ncat",
+      /^\[\d\d:\d\d:\d\d room\] 127\.0\.0\.1 is connected as <(user\d+)>\.$/m,
+    );
     const s = socket.socket();
     s.settimeout(10);
     await s.connect(["127.0.0.1", Number(port)]);

@@ -112,9 +112,12 @@ test("a name that looks like a room name or a member's is refused: fullwidth, Cy
   assert.match(nameProblem("userl", () => false) ?? "", kept, "l for 1");
   assert.match(nameProblem("USERO", () => false) ?? "", kept, "O for 0: the listener");
   assert.match(nameProblem("аnnounce", () => false) ?? "", kept, "a Cyrillic а");
+  assert.match(nameProblem("userӀ", () => false) ?? "", kept, "a Cyrillic palochka, capital");
+  assert.match(nameProblem("Һ", (k) => k === lookalike("h")) ?? "", /is taken/, "a Cyrillic shha, capital");
   const members = new Set(["bob", "alice"].map(lookalike));
   const taken = (key: string): boolean => members.has(key);
-  for (const name of ["ВОВ", "Bob", "ΑLICE", "aIice", "a1ice", "bοb"]) {
+  // Ӏ (Cyrillic palochka) and Һ are caught as capitals whose small letters look Latin.
+  for (const name of ["ВОВ", "Bob", "ΑLICE", "aIice", "a1ice", "bοb", "aӀice", "ɑlıce", "a١ice", "αlice"]) {
     assert.match(nameProblem(name, taken) ?? "", /is taken, or looks like a name that is/, name);
   }
   // Names in other scripts that look like nobody's are fine.

@@ -51,8 +51,11 @@ const PARTIAL_LINE_MS = 150;
 
 /** A chat room's first line to a newcomer (chat-room.ts's join; ncat's wording too), shown safe. */
 const ROOM_GREETING = /^<announce> \S+ is connected as <(user[0-9]+)>\.$/;
-/** A hotline room's second line: the listener is always user0 and first on the list (chat-room.ts, broker.ts). */
-const HOTLINE_ROOM = /^<announce> already connected: the listener as <user0>[.,]/;
+/**
+ * A hotline room's second line: the listener is first on the list, by the name it has now
+ * (user0 until it renames; a name holds no `<`, `>`, `*` or space: chat-names.ts).
+ */
+const HOTLINE_ROOM = /^<announce> already connected: the listener as <[^<>*\s]+>[.,]/;
 
 interface Caller {
   id: number;
@@ -62,6 +65,8 @@ interface Caller {
   decoder: Utf8Decoder;
   partial: string;
   flushTimer: NodeJS.Timeout | undefined;
+  /** A piece of the current line was shown already (it waited too long): the rest is not a line of its own. */
+  midLine: boolean;
   /** It has finished sending, and -k keeps the call open for what you still type. */
   finished: boolean;
   /** How many lines it has said (up to 2: a chat room is known by its first two). */
@@ -239,6 +244,7 @@ export class Talk {
       flushTimer: undefined,
       finished: false,
       lines: 0,
+      midLine: false,
     };
     // -i and other give-ups end the call from the pipeline; the conversation says why.
     call.abandoned.then((why) => {
@@ -308,24 +314,38 @@ export class Talk {
     if (text === "") return;
     const lines = (caller.partial + text).split("\n");
     caller.partial = lines.pop() ?? "";
-    for (const line of lines) this.#show(caller, line);
+    for (const line of lines) {
+      // The end of a line whose start was shown already: its rest (if any) follows it.
+      if (!(caller.midLine && line === "")) this.#show(caller, line, caller.midLine);
+      caller.midLine = false;
+    }
     clearTimeout(caller.flushTimer);
     if (caller.partial !== "") caller.flushTimer = setTimeout(() => this.#flush(caller), PARTIAL_LINE_MS);
   }
 
   #flush(caller: Caller): void {
     clearTimeout(caller.flushTimer);
-    if (caller.partial !== "") this.#show(caller, caller.partial);
+    if (caller.partial !== "") {
+      this.#show(caller, caller.partial, caller.midLine);
+      caller.midLine = true;
+    }
     caller.partial = "";
   }
 
-  #show(caller: Caller, line: string): void {
+  /**
+   * Shows one line from the peer, or a piece of one. A piece that continues a line (`rest`)
+   * is never read as a room's line: in a room, a member whose line arrived in two pieces
+   * far apart must not have the second read as another member's.
+   */
+  #show(caller: Caller, line: string, rest: boolean): void {
     const text = escapeControls(line.endsWith("\r") ? line.slice(0, -1) : line);
     const wasMember = this.#dialledRoom === "member";
-    if (caller.lines < 2) this.#recogniseRoom(caller, text, caller.lines++);
-    // A room's line, already made safe above, is shown as the listener's side shows it.
-    const parsed = this.#dialledRoom !== null ? parseLine(text) : null;
-    if (parsed) this.hear(parsed);
+    if (caller.lines < 2) this.#recogniseRoom(caller, rest ? "" : text, caller.lines++);
+    // A room's line, already made safe above, is shown by who said it; the room's own news
+    // is marked as the room's, apart from hotline's notices (`*** `), which it cannot write.
+    const parsed = this.#dialledRoom !== null && !rest ? parseLine(text) : null;
+    if (parsed?.kind === "announce") this.#above(`[${clock()} room] ${parsed.text}`);
+    else if (parsed) this.hear(parsed);
     else this.#above(`[${clock()} ${this.#name(caller)}] ${text}`);
     if (!wasMember && this.#dialledRoom === "member")
       this.#notice(

@@ -10,8 +10,9 @@
  * capitals) beside `bob`, or `userl` beside `user1`, and passes for someone else. The key is
  * a small, deliberate approximation of Unicode's confusable skeletons (UTS #39): NFKC (which
  * folds fullwidth and compatibility forms), the Cyrillic and Greek letters that are drawn
- * like Latin ones mapped to those, lower case, then `1`/`i`/`l`/`|` as one, `0`/`o` as one,
- * and `rn` as `m`.
+ * like Latin ones mapped to those, lower case, the same map again (a capital whose small
+ * letter is drawn like a Latin one, `Ӏ` or `Һ`, is caught there), then `1`/`i`/`l`/`|` as
+ * one, `0`/`o` as one, and `rn` as `m`.
  */
 import { ANNOUNCE } from "./chat-codec.js";
 
@@ -19,23 +20,24 @@ export const MAX_NAME = 24;
 
 /**
  * Cyrillic and Greek letters drawn like Latin ones, and those Latin letters, in step:
- * Cyrillic capitals, Cyrillic small letters, Greek capitals, Greek small letters.
+ * Cyrillic capitals, Cyrillic small letters, Greek capitals, Greek small letters, then a
+ * few more. Capitals map as capitals (Greek `Η` is drawn like `H`, its small `η` is not).
  */
 const LOOKS_LATIN = new Map(
   [
     ["АВЕКМНОРСТУХЅІЈԚԜ", "abekmhopctyxsijqw"],
     ["аеорсухѕіјһԁԛԝӏ", "aeopcyxsijhdqwl"],
     ["ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "abezhikmnoptyx"],
-    ["ονικρτυχ", "ovikptux"],
+    ["ονικρτυχα", "ovikptuxa"],
+    // Latin letters drawn like others (dotless i, script a) and the Arabic-Indic one.
+    ["ıɑ١", "ial"],
   ].flatMap(([from, to]) => [...(from as string)].map((c, i) => [c, (to as string)[i] as string] as const)),
 );
 
 /** The key under which names that look alike are one name (see the header). */
 export function lookalike(name: string): string {
-  let key = "";
-  for (const c of name.normalize("NFKC")) key += LOOKS_LATIN.get(c) ?? c;
-  return key
-    .toLowerCase()
+  const latin = (text: string): string => [...text].map((c) => LOOKS_LATIN.get(c) ?? c).join("");
+  return latin(latin(name.normalize("NFKC")).toLowerCase())
     .replace(/[1il|]/g, "l")
     .replace(/[0o]/g, "o")
     .replace(/rn/g, "m");

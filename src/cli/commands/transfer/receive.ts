@@ -12,6 +12,7 @@ import {
   closeSync,
   fchmodSync,
   constants as fsc,
+  fstatSync,
   ftruncateSync,
   futimesSync,
   lstatSync,
@@ -80,6 +81,8 @@ interface Entry extends FileEntry {
   digest: Buffer;
   /** The hash of the bytes already here (a partial or present file), to continue from. */
   prefix: Hash | null;
+  /** The partial file offered to resume from, as it was then: resumed only if still the same. */
+  kept: Kept | null;
   reason: string;
   /** The partial file's name inside DIR (names.ts's partialName for the last part). */
   partial: string;
@@ -386,6 +389,8 @@ class Receiver {
       if (partial.size > 0 && partial.size <= e.size) {
         e.kind = Offer.PARTIAL;
         e.offset = partial.size;
+        const { dev, ino, size, mtimeMs } = partial;
+        e.kept = { dev, ino, size, mtimeMs };
         e.prefix = await hashFile(partialPath, partial.size);
         e.digest = e.prefix.copy().digest();
         return;
@@ -395,45 +400,82 @@ class Receiver {
   }
 
   /**
-   * Opens a partial file to write from `offset` (what is kept of it), never through a link
-   * as its last part (O_NOFOLLOW), and never outside DIR: its folders were checked when they
-   * were made (#makeFolders), but someone who can write in DIR may have swapped one for a
-   * symbolic link since. Where the kernel names an open file (/proc/self/fd on Linux), that
-   * name is checked before a byte is written or cut (so not O_TRUNC), and a file this made
-   * outside DIR is removed again; elsewhere the earlier checks and O_NOFOLLOW are all.
+   * Opens a partial file to write from the start, or after the part `kept` (a resume), never
+   * through a link as its last part (O_NOFOLLOW), never a FIFO or device (O_NONBLOCK, so
+   * opening one cannot block; then it must be a plain file), and never outside DIR: its
+   * folders were checked when they were made (#makeFolders), but someone who can write in
+   * DIR may have swapped one for a symbolic link since (#checkInside). A resume goes on only
+   * if the partial file is still the one offered, as it was then (its prefix was hashed
+   * then, maybe hours before its turn): otherwise the sender's bytes would land after a
+   * prefix that is not theirs, and pass the check. Nothing is written or cut before all this
+   * (so not O_TRUNC), and a file this made where it should not be is removed again.
    */
-  #openPartial(path: string, offset: number): number {
+  #openPartial(path: string, kept: Kept | null): number {
+    const flags = fsc.O_WRONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
     let fd: number;
     let made = true;
     try {
-      fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      made = false;
-      fd = openSync(path, fsc.O_WRONLY | fsc.O_NOFOLLOW);
-    }
-    let real: string | null = null;
-    try {
-      real = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      // no /proc here
-    }
-    if (real !== null) {
-      this.#realDir ??= realpathSync(this.#s.dir);
-      const inside = this.#realDir.endsWith(sep) ? this.#realDir : this.#realDir + sep;
-      if (!real.startsWith(inside)) {
-        closeQuietly(fd);
-        if (made) unlinkQuietly(real);
-        throw new Error(`a folder of its name became a link out of ${this.#s.dir} during the transfer`);
+      try {
+        fd = openSync(path, flags | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        made = false;
+        fd = openSync(path, flags);
       }
+    } catch (err) {
+      // A FIFO without a reader (ENXIO), or a link put there since the list was answered.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENXIO" || code === "ELOOP") throw new Error("its partial file is here and is not a plain file");
+      throw err;
     }
     try {
-      ftruncateSync(fd, offset);
+      this.#checkInside(fd, made);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error("its partial file is here and is not a plain file");
+      if (kept !== null) {
+        const same =
+          !made && st.dev === kept.dev && st.ino === kept.ino && st.size === kept.size && st.mtimeMs === kept.mtimeMs;
+        if (!same) throw new Error("its partial file changed since it was offered (send it again)");
+      }
+      ftruncateSync(fd, kept?.size ?? 0);
     } catch (err) {
+      if (made && this.#stillOurs(fd, path)) unlinkQuietly(path);
       closeQuietly(fd);
       throw err;
     }
     return fd;
+  }
+
+  /**
+   * Where the kernel names an open file (/proc/self/fd on Linux), checks that `fd` is inside
+   * DIR; a file this made outside is removed. Elsewhere the folder checks and O_NOFOLLOW are all.
+   */
+  #checkInside(fd: number, made: boolean): void {
+    const real = kernelName(fd);
+    if (real === null) return;
+    // DIR as the kernel names it too, so both are spelled alike (case, on a file system that ignores it).
+    this.#realDir ??= kernelNameOfFolder(this.#s.dir) ?? realpathSync(this.#s.dir);
+    const inside = this.#realDir.endsWith(sep) ? this.#realDir : this.#realDir + sep;
+    if (real.startsWith(inside)) return;
+    if (made) unlinkQuietly(real);
+    throw new Error(`a folder of its name became a link out of ${this.#s.dir} during the transfer`);
+  }
+
+  /**
+   * Whether `path` still names the open file `fd`, inside DIR: checked just before the file is
+   * renamed or removed by its path, so a folder swapped for a link meanwhile renames or
+   * removes nothing outside DIR.
+   */
+  #stillOurs(fd: number, path: string): boolean {
+    const there = lstatOrNull(path);
+    const mine = fstatSync(fd);
+    if (there === null || there.dev !== mine.dev || there.ino !== mine.ino) return false;
+    try {
+      this.#checkInside(fd, false);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Why a name's folders cannot be used (a link, a file in the way), or null. Nothing is made yet. */
@@ -482,7 +524,7 @@ class Receiver {
     let failure: string | null = null;
     try {
       this.#makeFolders(e.parts);
-      fd = this.#openPartial(partialPath, offset);
+      fd = this.#openPartial(partialPath, offset > 0 ? e.kept : null);
     } catch (err) {
       failure = reason(err);
       if (fd !== null) closeQuietly(fd);
@@ -554,8 +596,8 @@ class Receiver {
       return;
     }
     if (!actual.equals(claimed)) {
+      if (this.#stillOurs(c.fd, c.path)) unlinkQuietly(c.path);
       closeQuietly(c.fd);
-      unlinkQuietly(c.path);
       report.say(`${e.shown}: SHA-256 mismatch: what arrived is not what was sent; not saved`);
       this.#failed++;
       this.#verdict(e, Verdict.MISMATCH, "SHA-256 mismatch");
@@ -568,6 +610,7 @@ class Receiver {
       fchmodSync(c.fd, (e.mode & 0o777) | 0o600);
       const mtime = new Date(e.mtime);
       futimesSync(c.fd, mtime, mtime);
+      if (!this.#stillOurs(c.fd, c.path)) throw new Error("its partial file was moved or replaced during the transfer");
       closeSync(c.fd);
       c.fd = null;
       const there = lstatOrNull(path);
@@ -592,15 +635,27 @@ class Receiver {
 
   #lastDigest: Buffer | null = null;
 
-  /** Folders this receiver made or checked: each is made (and checked not to be a link) once. */
+  /** Folders this receiver made or checked: made once, then only checked again (one lstat each). */
   readonly #folders = new Set<string>();
 
-  /** Makes the folders of a name, part by part, refusing any part that is a link or a file. */
+  /**
+   * Makes the folders of a name, part by part, refusing any part that is a link or a file.
+   * A folder made or checked for an earlier file is checked again, so one swapped for a link
+   * since has nothing made through it.
+   */
   #makeFolders(parts: string[]): void {
     let path = this.#s.dir;
     for (let i = 0; i < parts.length - 1; i++) {
       path = join(path, parts[i] as string);
-      if (this.#folders.has(path)) continue;
+      if (this.#folders.has(path)) {
+        const st = lstatOrNull(path);
+        if (st?.isDirectory()) continue;
+        if (st !== null)
+          throw new Error(
+            `a folder of its name became ${st.isSymbolicLink() ? "a link" : "a file"} during the transfer`,
+          );
+        this.#folders.delete(path);
+      }
       try {
         mkdirSync(path, 0o755);
       } catch (err) {
@@ -621,11 +676,12 @@ class Receiver {
     const c = this.#current;
     this.#current = null;
     if (c === null || c.fd === null) return;
-    closeQuietly(c.fd);
     const e = c.entry;
     const have = c.writer?.written ?? 0;
+    const ours = have === 0 && this.#stillOurs(c.fd, c.path);
+    closeQuietly(c.fd);
     if (have === 0) {
-      unlinkQuietly(c.path);
+      if (ours) unlinkQuietly(c.path);
       this.#s.report.say(`${e.shown}: nothing of it arrived (${why})`);
       return;
     }
@@ -645,6 +701,14 @@ class Receiver {
       `received ${this.#saved} of ${files} ${files === 1 ? "file" : "files"}${already}: ${sizeText(this.#bytes)} in ${seconds.toFixed(1)} s (${sizeText(rate)}/s)${one}${failed}`,
     );
   }
+}
+
+/** Which file a partial was, and how it was, when it was offered. */
+interface Kept {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
 }
 
 interface Current {
@@ -672,6 +736,7 @@ function blankEntry(f: FileEntry): Entry {
     offset: 0,
     digest: NO_DIGEST,
     prefix: null,
+    kept: null,
     reason: "",
     partial: "",
   };
@@ -687,6 +752,30 @@ function notAFolder(st: Stats, shown: string): string | null {
   if (st.isSymbolicLink()) return `${shown} is a symbolic link here (never followed)`;
   if (!st.isDirectory()) return `${shown} is a file here, not a folder`;
   return null;
+}
+
+/** The path the kernel has for an open descriptor, or null where it does not say (no /proc). */
+function kernelName(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/** The kernel's path for a folder (through a descriptor of it), or null where it does not say. */
+function kernelNameOfFolder(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  } catch {
+    return null;
+  }
+  try {
+    return kernelName(fd);
+  } finally {
+    closeQuietly(fd);
+  }
 }
 
 function lstatOrNull(path: string): Stats | null {
