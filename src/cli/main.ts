@@ -41,7 +41,13 @@ function stdin(): NodeJS.ReadStream {
 let input: Input | null = null;
 
 /** The exit code a signal means: 128 + its number, as a shell reports a process it killed. */
-const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/**
+ * Signals that end hotline as Ctrl-C does: calls hung up, children ended. SIGHUP too (the
+ * terminal closed, an ssh session dropped): Node's default would end the process at once,
+ * and children in their own process groups would never hear of it.
+ */
+const ENDING_SIGNALS = Object.keys(SIGNAL_CODES) as NodeJS.Signals[];
 let signalCode = 0;
 
 async function main(): Promise<number> {
@@ -66,8 +72,7 @@ async function main(): Promise<number> {
     // A backstop: whatever the peers and readers do, the process ends within a bound.
     setTimeout(() => process.exit(signalCode), SIGNAL_BACKSTOP_MS).unref();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
   const io: Io = {
     get stdin() {
       return stdin();
@@ -83,7 +88,7 @@ async function main(): Promise<number> {
   };
   try {
     const code = await run(options, io, version);
-    // Topologies say 130 for any interrupt; SIGTERM is 143.
+    // Topologies say 130 for any interrupt; SIGTERM is 143, SIGHUP 129.
     return code === 130 && signalCode !== 0 ? signalCode : code;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -91,8 +96,7 @@ async function main(): Promise<number> {
     if (options.debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
   }
 }
 

@@ -314,6 +314,7 @@ describe("refused before listening", () => {
   test("a bad spec, an unresolvable name or an unreadable file: exit 2 with one line, nothing listens", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "bad"), "10.0.0.1\n10.0.0.0/40\n");
+    writeFileSync(join(dir, "empty"), "# nobody yet\n\n");
     const cases: [string[], RegExp][] = [
       [["--allow", "10.0.0.0/33"], /--allow "10.0.0.0\/33": netmask \/33 is too long/],
       [["--deny", "300.1.1.1"], /--deny "300.1.1.1": malformed address/],
@@ -321,6 +322,7 @@ describe("refused before listening", () => {
       [["--allowfile", join(dir, "missing")], /--allowfile .*missing: no such file/],
       [["--denyfile", join(dir, "bad")], /bad line 2: "10.0.0.0\/40": netmask \/40 is too long/],
       [["--allow", ","], /--allow needs a host/],
+      [["--allowfile", join(dir, "empty")], /--allowfile .*empty: no hosts in it, so nobody could call/],
       [["-n", "--allow", "localhost"], /-n forbids name lookups/],
     ];
     for (const [args, message] of cases) {

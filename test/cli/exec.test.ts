@@ -276,6 +276,7 @@ describe("no child is left behind", () => {
   for (const [signal, code] of [
     ["SIGINT", 130],
     ["SIGTERM", 143],
+    ["SIGHUP", 129],
   ] as const) {
     test(`${signal} to hotline ends the child and what it started in the background`, async () => {
       const listener = hotline(["-l", "127.0.0.1", "0", "-c", "echo $$; sleep 100 & echo $!; wait"]);

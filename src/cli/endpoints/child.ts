@@ -144,7 +144,9 @@ export interface Ends {
  * IPv4 caller of a dual-stack listener is its IPv4 address (ncat listens on IPv4 apart).
  */
 export function ncatVariables(ends: Ends | null): Record<string, string> {
-  if (ends === null) return {};
+  // Unknown ends (the caller left before they were read): empty, never what hotline itself inherited.
+  if (ends === null)
+    return { NCAT_REMOTE_ADDR: "", NCAT_REMOTE_PORT: "", NCAT_LOCAL_ADDR: "", NCAT_LOCAL_PORT: "", NCAT_PROTO: "" };
   const part = (addr: Address): [string, string] => {
     if (typeof addr === "string") return ["localhost", ""];
     const host = addr[0].toLowerCase().startsWith("::ffff:") && addr[0].includes(".") ? addr[0].slice(7) : addr[0];
@@ -299,11 +301,13 @@ async function groupGoneWithin(child: ChildProcess, ms: number): Promise<boolean
 
 /**
  * The child's stdout as chunks, one read at a time (reading pauses until the chunk is
- * sent: backpressure). Ends at its end of stream, or STDOUT_AFTER_EXIT_MS after the
- * child exited with nothing coming out (a background process holds it open). `finished`
- * resolves once the child exited and its stdout ended.
+ * sent: backpressure). Ends at its end of stream, or once the child exited and stdout was
+ * read from for STDOUT_AFTER_EXIT_MS with nothing coming out (a background process holds it
+ * open). Only time spent reading counts: while a chunk waits for a slow peer, stdout is
+ * paused and what the pipe holds is still to come. `finished` resolves once the child
+ * exited and its stdout ended.
  */
-function readUntilEnd(
+export function readUntilEnd(
   stdout: Readable | null,
   exited: Promise<unknown>,
 ): { input: AsyncIterable<Buffer>; finished: Promise<void> } {
@@ -313,6 +317,8 @@ function readUntilEnd(
   let wake: (() => void) | null = null;
   let quiet: NodeJS.Timeout | undefined;
   let childGone = false;
+  /** The consumer waits for the next chunk, and stdout is being read. */
+  let reading = false;
   const changed = (): void => {
     const w = wake;
     wake = null;
@@ -325,9 +331,9 @@ function readUntilEnd(
     changed();
   };
   if (over) ended.resolve();
-  /** After the child exited, each quiet spell of STDOUT_AFTER_EXIT_MS may be the last. */
+  /** After the child exited, each quiet spell of STDOUT_AFTER_EXIT_MS spent reading may be the last. */
   const armQuiet = (): void => {
-    if (!childGone || over) return;
+    if (!childGone || !reading || over) return;
     clearTimeout(quiet);
     quiet = setTimeout(() => {
       debug("the child exited, and its stdout stays open (a background process?): no longer read");
@@ -339,7 +345,7 @@ function readUntilEnd(
     stdout.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       stdout.pause();
-      armQuiet();
+      clearTimeout(quiet);
       changed();
     });
     stdout.on("end", finish);
@@ -365,7 +371,11 @@ function readUntilEnd(
         stdout?.resume();
         const { promise, resolve } = deferred<void>();
         wake = resolve;
+        reading = true;
+        armQuiet();
         await promise;
+        reading = false;
+        clearTimeout(quiet);
       }
     },
   };

@@ -109,6 +109,10 @@ export async function loadAccessList(o: AccessOptions): Promise<AccessList | nul
   const build = async (values: readonly string[], option: string, files: readonly string[]): Promise<HostSet> => {
     const specs: Spec[] = values.flatMap((v) => optionSpecs(v, option));
     for (const file of files) specs.push(...fileSpecs(await readList(file, `${option}file`), file));
+    // An empty deny list denies nobody; an empty allow list would let nobody in (ncat starts
+    // anyway and refuses every caller): a mistake, as `--allow ''` is.
+    if (option === "--allow" && specs.length === 0)
+      throw new Failure(`--allowfile ${files.join(", ")}: no hosts in it, so nobody could call`, 2);
     const set = new HostSet();
     for (const spec of specs) {
       try {
