@@ -110,16 +110,29 @@ test("a line longer than the bound is cut with the marker, its rest dropped, and
   const long = Buffer.from("洞".repeat(MAX_LINE_BYTES));
   for (let at = 0; at < long.length; at += 1000) {
     lines.push(...decoder.push(long.subarray(at, at + 1000)));
-    assert.ok(decoder.held <= MAX_LINE_BYTES, "never holds more than the bound");
+    assert.ok(decoder.held <= MAX_LINE_BYTES + 1, "never holds more than the bound (and a CR)");
   }
   lines.push(...decoder.push(Buffer.from("\nnext\n")));
   assert.equal(lines.length, 2);
   assert.equal(lines[0], "洞".repeat(Math.floor(MAX_LINE_BYTES / 3)) + CUT_MARKER);
   assert.equal(lines[1], "next");
-  // A line of exactly the bound is not cut.
-  assert.deepEqual(decode([Buffer.concat([Buffer.alloc(MAX_LINE_BYTES, 0x61), Buffer.from("\n")])]), [
-    "a".repeat(MAX_LINE_BYTES),
-  ]);
+  // A line of exactly the bound is not cut, with LF or CRLF (the CR is dropped: it does not
+  // count), nor at the end of stream; one byte more is, whatever the byte and however it ends.
+  const bound = Buffer.alloc(MAX_LINE_BYTES, 0x61);
+  for (const end of ["\n", "\r\n", ""]) {
+    assert.deepEqual(
+      decode([Buffer.concat([bound, Buffer.from(end)])]),
+      ["a".repeat(MAX_LINE_BYTES)],
+      JSON.stringify(end),
+    );
+  }
+  for (const end of ["b\n", "b\r\n", "b", "\rb\n", "bb\n"]) {
+    assert.deepEqual(
+      decode([Buffer.concat([bound, Buffer.from(end)])]),
+      ["a".repeat(MAX_LINE_BYTES) + CUT_MARKER],
+      JSON.stringify(end),
+    );
+  }
 });
 
 test("parseLine takes only what the room writes", () => {

@@ -77,8 +77,8 @@ test("/nick: unique (any case), printable, bounded, not a name the room hands ou
     ["user7", /kept for the room/],
     ["announce", /kept for the room/],
     ["x".repeat(MAX_NAME + 1), /at most 24/],
-    ["bob\\e[31m", /letters, digits/],
-    ["<bob>", /letters, digits/],
+    ["bob\\e[31m", /letters, the digits 0-9/],
+    ["<bob>", /letters, the digits 0-9/],
     ["", /a name is needed/],
   ] as const) {
     room.said(b, `/nick ${name}`);
@@ -107,21 +107,48 @@ test("nameProblem accepts plain names", () => {
 
 test("a name that looks like a room name or a member's is refused: fullwidth, Cyrillic, Greek, l for 1", () => {
   const kept = /is kept for the room itself/;
-  assert.match(nameProblem("user１", () => false) ?? "", kept, "a fullwidth digit (NFKC)");
-  assert.match(nameProblem("usеr1", () => false) ?? "", kept, "a Cyrillic е");
   assert.match(nameProblem("userl", () => false) ?? "", kept, "l for 1");
   assert.match(nameProblem("USERO", () => false) ?? "", kept, "O for 0: the listener");
-  assert.match(nameProblem("аnnounce", () => false) ?? "", kept, "a Cyrillic а");
-  assert.match(nameProblem("userӀ", () => false) ?? "", kept, "a Cyrillic palochka, capital");
-  assert.match(nameProblem("Һ", (k) => k === lookalike("h")) ?? "", /is taken/, "a Cyrillic shha, capital");
-  const members = new Set(["bob", "alice"].map(lookalike));
+  assert.match(nameProblem("user_1", () => false) ?? "", kept, "punctuation inside");
+  assert.match(nameProblem("ann.ounce", () => false) ?? "", kept, "punctuation inside");
+  const members = new Set(["bob", "alice", "h", "tom"].map(lookalike));
   const taken = (key: string): boolean => members.has(key);
-  // Ӏ (Cyrillic palochka) and Һ are caught as capitals whose small letters look Latin.
-  for (const name of ["ВОВ", "Bob", "ΑLICE", "aIice", "a1ice", "bοb", "aӀice", "ɑlıce", "a١ice", "αlice"]) {
+  // Whole names in one script that are drawn like a member's: Cyrillic, Greek capitals,
+  // capitals whose small letters look Latin (Һ), case, 1/I/l.
+  for (const name of ["ВОВ", "ЬОВ", "Bob", "ΤΟΜ", "aIice", "a1ice", "ɑlıce", "Һ", "b.ob"]) {
     assert.match(nameProblem(name, taken) ?? "", /is taken, or looks like a name that is/, name);
   }
+  // The table's keys: each of these is one name with its Latin twin.
+  for (const [name, twin] of [
+    ["ｕｓｅｒ1", "user1"],
+    ["usеr1", "user1"],
+    ["userӀ", "user1"],
+    ["αlice", "alice"],
+    ["a١ice", "alice"],
+    ["ϳoe", "joe"],
+    ["Ьob", "bob"],
+  ]) {
+    assert.equal(lookalike(name as string), lookalike(twin as string), name);
+  }
   // Names in other scripts that look like nobody's are fine.
-  for (const name of ["Алиса", "Βασίλης", "日本語", "Łukasz_2", "users", "rob"]) {
+  for (const name of ["Алиса", "Βασίλης", "日本語", "Łukasz_2", "users", "rob", "a.b", "x-y_z"]) {
     assert.equal(nameProblem(name, taken), null, name);
   }
+});
+
+test("names that could pass for another are refused before any look-alike key: mixed scripts, blank letters, other digits, edge punctuation", () => {
+  const none = (): boolean => false;
+  const cases: [string, RegExp][] = [
+    ["usеr1", /does not mix Latin letters/], // a Cyrillic е
+    ["bօb", /does not mix Latin letters/], // an Armenian օ
+    ["bοb", /does not mix Latin letters/], // a Greek ο
+    ["user1\u1160", /drawn as nothing/], // a Hangul filler: a letter of no width
+    ["bob\u3164", /drawn as nothing/],
+    ["user۱", /the digits 0-9/], // an Extended Arabic-Indic one
+    ["user１", /the digits 0-9/], // a fullwidth one
+    ["user1.", /does not start or end/],
+    [".user1", /does not start or end/],
+    ["-bob", /does not start or end/],
+  ];
+  for (const [name, why] of cases) assert.match(nameProblem(name, none) ?? "", why, JSON.stringify(name));
 });

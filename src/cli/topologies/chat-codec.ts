@@ -30,6 +30,7 @@ export const CUT_MARKER = " [cut: line over 4096 bytes]";
 export const ANNOUNCE = "announce";
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /** Bytes of one line (no newline) as the text every member may safely read. */
 export function showLine(bytes: Uint8Array): string {
@@ -51,7 +52,7 @@ export class ChatLineDecoder {
     this.#max = max;
   }
 
-  /** Bytes held for a line not yet ended (at most the bound). */
+  /** Bytes held for a line not yet ended (at most the bound, and a CR). */
   get held(): number {
     return this.#size;
   }
@@ -80,30 +81,43 @@ export class ChatLineDecoder {
     return last;
   }
 
-  /** Adds a piece of the current line; past the bound the line is cut and the rest dropped. */
+  /**
+   * Adds a piece of the current line; past the bound the line is cut and the rest dropped.
+   * One byte more than the bound is held, for the CR of a line that ends in CRLF (the CR is
+   * dropped, so it does not count); whether it was one is known at the newline (#line).
+   */
   #add(piece: Uint8Array, lines: string[]): void {
     if (this.#dropping || piece.length === 0) return;
-    const room = this.#max - this.#size;
+    const room = this.#max + 1 - this.#size;
     if (piece.length <= room) {
       this.#parts.push(Buffer.from(piece));
       this.#size += piece.length;
       return;
     }
     this.#parts.push(Buffer.from(piece.subarray(0, room)));
-    const whole = Buffer.concat(this.#parts);
-    this.#parts = [];
-    this.#size = 0;
     this.#dropping = true;
-    // A character cut by the bound is left out whole (the decoder holds it back), not shown as bytes.
-    const text = new Utf8Decoder().write(whole);
-    lines.push(escapeControls(text) + CUT_MARKER);
+    lines.push(this.#cut(this.#take()));
   }
 
   #line(): string {
+    const bytes = this.#take();
+    if (bytes.length > this.#max && bytes[bytes.length - 1] !== CR) return this.#cut(bytes);
+    return showLine(bytes);
+  }
+
+  /** The line held so far, and nothing held any more. */
+  #take(): Buffer {
     const bytes = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
     this.#parts = [];
     this.#size = 0;
-    return showLine(bytes);
+    return bytes;
+  }
+
+  /** A line over the bound: its first bytes, and the marker. */
+  #cut(bytes: Buffer): string {
+    // A character cut by the bound is left out whole (the decoder holds it back), not shown as bytes.
+    const text = new Utf8Decoder().write(bytes.subarray(0, this.#max));
+    return escapeControls(text) + CUT_MARKER;
   }
 }
 

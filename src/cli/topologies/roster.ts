@@ -20,6 +20,12 @@ export interface Entry<T> {
 
 export class Roster<T> {
   readonly #entries = new Map<number, Entry<T>>();
+  /**
+   * Each member's lookalike() key, and whose each key is: a rename is checked against the
+   * keys kept here, not made again for everyone (a flood of /nick in a big room would).
+   */
+  readonly #keys = new Map<number, string>();
+  readonly #owners = new Map<string, number>();
   #next = 1;
 
   /** Puts `value` on the list under the next number (or 0, the listener's), named `userN`. */
@@ -27,16 +33,22 @@ export class Roster<T> {
     const id = listener ? 0 : this.#next++;
     const entry: Entry<T> = { id, name: `user${id}`, value };
     this.#entries.set(id, entry);
+    this.#name(entry, entry.name);
     return entry;
   }
 
   /** Takes member `id` off the list; false if it was not on it. */
   delete(id: number): boolean {
+    const key = this.#keys.get(id);
+    if (key !== undefined && this.#owners.get(key) === id) this.#owners.delete(key);
+    this.#keys.delete(id);
     return this.#entries.delete(id);
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#keys.clear();
+    this.#owners.clear();
   }
 
   has(id: number): boolean {
@@ -63,11 +75,21 @@ export class Roster<T> {
 
   /** Renames `entry` to `name`; returns why not (chat-names.ts's rules), or null once done. */
   rename(entry: Entry<T>, name: string): string | null {
-    const problem = nameProblem(name, (key) =>
-      [...this.#entries.values()].some((e) => e !== entry && lookalike(e.name) === key),
-    );
-    if (problem === null) entry.name = name;
+    const problem = nameProblem(name, (key) => {
+      const owner = this.#owners.get(key);
+      return owner !== undefined && owner !== entry.id;
+    });
+    if (problem === null) this.#name(entry, name);
     return problem;
+  }
+
+  #name(entry: Entry<T>, name: string): void {
+    const old = this.#keys.get(entry.id);
+    if (old !== undefined && this.#owners.get(old) === entry.id) this.#owners.delete(old);
+    const key = lookalike(name);
+    entry.name = name;
+    this.#keys.set(entry.id, key);
+    this.#owners.set(key, entry.id);
   }
 
   get size(): number {
