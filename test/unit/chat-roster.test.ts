@@ -34,3 +34,18 @@ test("find by number, #number or name in any case; rename by the chat's rules", 
   assert.equal(b.name, "user2", "a refused name changes nothing");
   assert.equal(roster.rename(a, "Alice"), null, "a member may change the case of its own name");
 });
+
+test("a name is free again once its member renamed or left; the kept keys follow every change", () => {
+  const roster = new Roster<string>();
+  const a = roster.add("a");
+  const b = roster.add("b");
+  assert.equal(roster.rename(a, "alice"), null);
+  assert.equal(roster.rename(a, "ann"), null);
+  assert.equal(roster.rename(b, "aIice"), null, "alice was given up by its member");
+  assert.match(roster.rename(a, "alice") ?? "", /taken/, "now b holds it, in its look");
+  roster.delete(b.id);
+  assert.equal(roster.rename(a, "alice"), null, "b left: free");
+  roster.clear();
+  const c = roster.add("c");
+  assert.equal(roster.rename(c, "alice"), null, "cleared: free");
+});
