@@ -33,8 +33,8 @@ const LOOKS_LATIN = new Map(
     ["аеорсухѕіјһԁԛԝӏ", "aeopcyxsijhdqwl"],
     ["ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "abezhikmnoptyx"],
     ["ονικρτυχαϳ", "ovikptuxaj"],
-    // Latin letters drawn like others (dotless i, script a) and the Arabic-Indic one.
-    ["ıɑ١", "ial"],
+    // Latin letters drawn like others: dotless i, script a.
+    ["ıɑ", "ia"],
   ].flatMap(([from, to]) => [...(from as string)].map((c, i) => [c, (to as string)[i] as string] as const)),
 );
 
