@@ -50,9 +50,28 @@ const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP
 const ENDING_SIGNALS = Object.keys(SIGNAL_CODES) as NodeJS.Signals[];
 let signalCode = 0;
 
+/**
+ * Node makes a terminal's writes blocking (tty.WriteStream), so a terminal that stops
+ * reading (a stalled ssh session, a sleeping laptop's terminal: its buffer full) would
+ * stop the whole process inside write(2): no caller served, no timer fired, no signal
+ * handled. hotline writes to a terminal as to a pipe instead: what the terminal does not
+ * take at once waits in the stream, in order, and whoever writes bounds what waits (talk
+ * mode: endpoints/terminal.ts; pipe mode waits for each write). The flag is on libuv's
+ * own reopened descriptor for the terminal, not the shell's; where libuv could not reopen
+ * it, Node puts the flag back as it found it at exit. A normal end lets the event loop
+ * run until every write is done, so all that was drawn reaches the terminal.
+ */
+function neverBlock(stream: NodeJS.WriteStream): void {
+  if (!stream.isTTY) return;
+  const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => number } })._handle;
+  handle?.setBlocking?.(false);
+}
+
 async function main(): Promise<number> {
   watchOutput(process.stdout);
   watchOutput(process.stderr);
+  neverBlock(process.stdout);
+  neverBlock(process.stderr);
   let options: ReturnType<typeof parseArgs>;
   try {
     options = parseArgs(process.argv.slice(2));
@@ -132,19 +151,22 @@ function endOutput(): void {
 }
 
 /**
- * Leaves once the program is done even if stdout stopped taking data: when nothing more
- * leaves the queue for STALLED_OUTPUT_MS, queued output is abandoned. Only after giving
- * up; a normal end waits for every byte.
+ * Leaves once the program is done even if stdout (or stderr) stopped taking data: when
+ * nothing more leaves the queues for STALLED_OUTPUT_MS, queued output is abandoned. Only
+ * after giving up; a normal end waits for every byte.
  */
 function leaveIfOutputStalls(code: number): void {
-  let queued = process.stdout.writableLength;
+  // stderr too: a terminal that stopped reading holds what was written to it.
+  const waiting = (): number => process.stdout.writableLength + process.stderr.writableLength;
+  let queued = waiting();
   const timer = setInterval(() => {
-    const now = process.stdout.writableLength;
+    const now = waiting();
     if (now === 0 || now < queued) {
       queued = now;
       return;
     }
-    process.stderr.write(`hotline: stdout takes nothing more; ${now} bytes not written\n`);
+    const unwritten = process.stdout.writableLength;
+    if (unwritten > 0) process.stderr.write(`hotline: stdout takes nothing more; ${unwritten} bytes not written\n`);
     process.exit(code);
   }, STALLED_OUTPUT_MS);
   timer.unref();

@@ -32,6 +32,13 @@
  *   the same way but is not hotline's (ncat --chat has no commands) only has its lines
  *   shown by name; your /commands stay local. Nothing changes for any other call, and
  *   nothing a peer says later can switch a call into either.
+ * - A terminal that stops reading (a stalled ssh session, a sleeping laptop's terminal)
+ *   never stops hotline: its writes do not block (main.ts), and what waits for it is
+ *   bounded (TERMINAL_BACKLOG). Over the bound a caller's words wait for it (the call is
+ *   not read meanwhile, so the caller is slowed as by any slow reader), while the chat
+ *   room's lines, hotline's notices and the input line are not drawn; once the terminal
+ *   has taken all that waited, one notice says how many lines were dropped. The last
+ *   words of a session are always written.
  */
 import { EventEmitter } from "node:events";
 import { createInterface, type Interface } from "node:readline";
@@ -45,9 +52,17 @@ import { reason } from "../report.js";
 import { type ChatLine, parseLine } from "../topologies/chat-codec.js";
 import { isCommand, msgArgs, splitFirst } from "../topologies/conference-command.js";
 import { Roster } from "../topologies/roster.js";
+import { formatSize } from "../topologies/send-queue.js";
 
 /** How long text without a newline may wait for the rest of its line before it is shown. */
 const PARTIAL_LINE_MS = 150;
+
+/**
+ * The most that waits for a terminal that stopped reading, about (Node counts a string's
+ * characters): far more than a person reads, and little memory. A chat room's limit
+ * (--queue-limit) lowers it for the listener's seat.
+ */
+export const TERMINAL_BACKLOG = 1024 * 1024;
 
 /** A chat room's first line to a newcomer (chat-room.ts's join; ncat's wording too), shown safe. */
 const ROOM_GREETING = /^<announce> \S+ is connected as <(user[0-9]+)>\.$/;
@@ -212,6 +227,14 @@ export class Talk {
    * you enter goes to the room as typed, commands too). Null for every other call.
    */
   #dialledRoom: "greeted" | "member" | null = null;
+  /** How much may wait for the terminal before it is behind. */
+  #backlog = TERMINAL_BACKLOG;
+  /** Set while the terminal is behind; settles once it has taken all that waited. */
+  #catchingUp: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Lines not drawn while the terminal was behind, counted when it catches up. */
+  #dropped = 0;
+  /** Writes made so far, so that a write's callback knows whether it was the last. */
+  #writes = 0;
 
   constructor(io: Io, switchboard: boolean, quitAfter: number | null = null, stayAfterPeer = false) {
     this.#io = io;
@@ -260,18 +283,28 @@ export class Talk {
     return this.#listen(caller).catch((err: unknown) => this.#failed(caller, err));
   }
 
-  /** Makes this the listener's seat in a chat: what you enter goes to `say`, and hear() shows the room. */
-  joinRoom(say: (line: string) => void): void {
+  /**
+   * Makes this the listener's seat in a chat: what you enter goes to `say`, and hear()
+   * shows the room. The room never waits for this terminal: over `queueLimit` (or
+   * TERMINAL_BACKLOG, if lower) waiting for it, its lines are dropped and counted.
+   */
+  joinRoom(say: (line: string) => void, queueLimit: number): void {
     this.#room = say;
-    this.#draw();
+    this.#backlog = Math.min(queueLimit, TERMINAL_BACKLOG);
+    this.#redraw();
   }
 
   /** A line of the chat room (its text is safe already): who said it, and whether to you only. */
   hear(line: ChatLine): void {
-    if (line.kind === "announce") this.#notice(line.text);
+    this.#hear(line, false);
+  }
+
+  /** A room's line; `always` for one a call brought (the call waits for the terminal instead). */
+  #hear(line: ChatLine, always: boolean): void {
+    if (line.kind === "announce") this.#notice(line.text, always);
     else if (line.kind === "private")
-      this.#above(`[${clock()} *${line.from}* to you only] ${escapeControls(line.text)}`);
-    else this.#above(`[${clock()} <${line.from}>] ${escapeControls(line.text)}`);
+      this.#above(`[${clock()} *${line.from}* to you only] ${escapeControls(line.text)}`, always);
+    else this.#above(`[${clock()} <${line.from}>] ${escapeControls(line.text)}`, always);
   }
 
   /** A notice from hotline itself, above the input line. */
@@ -281,11 +314,8 @@ export class Talk {
 
   /** The read loop: what the caller says, until it hangs up. */
   async #listen(caller: Caller): Promise<void> {
-    await caller.call.receive((chunk) => {
-      this.#heard(caller, caller.decoder.write(chunk));
-      return undefined;
-    });
-    this.#heard(caller, caller.decoder.end());
+    await caller.call.receive((chunk) => this.#hearCaller(caller, caller.decoder.write(chunk)));
+    await this.#hearCaller(caller, caller.decoder.end());
     this.#flush(caller);
     if (this.#stayAfterPeer && !this.#hungUp) {
       caller.finished = true;
@@ -301,7 +331,7 @@ export class Talk {
    */
   #failed(caller: Caller, err: unknown): void {
     if (err instanceof Failure && err.local) {
-      this.#notice(err.message);
+      this.#notice(err.message, true);
       this.#cutOffEveryone();
       this.#end(1);
       return;
@@ -309,18 +339,46 @@ export class Talk {
     this.#gone(caller, 1, reason(err));
   }
 
-  /** Shows complete lines at once; holds a trailing partial line briefly for its rest. */
-  #heard(caller: Caller, text: string): void {
-    if (text === "") return;
-    const lines = (caller.partial + text).split("\n");
-    caller.partial = lines.pop() ?? "";
-    for (const line of lines) {
+  /**
+   * Shows what a caller said. A caller's words are never dropped: while the terminal is
+   * behind they wait for it (as a promise, so the call is not read meanwhile), and so does
+   * the rest of the chunk, line by line, however many lines it holds.
+   */
+  #hearCaller(caller: Caller, text: string): Promise<void> | undefined {
+    let rest = this.#heard(caller, text);
+    if (rest === null) return undefined;
+    return (async () => {
+      while (rest !== null) {
+        await this.#untilCaughtUp(caller);
+        // Given up, or the session is over: nobody reads its words any more.
+        if (this.#ended || !this.#callers.has(caller.id)) return;
+        rest = this.#heard(caller, rest);
+      }
+    })();
+  }
+
+  /**
+   * Shows complete lines at once; holds a trailing partial line briefly for its rest.
+   * Stops once the terminal is behind, and returns what it has not shown yet (null when
+   * the terminal is not behind).
+   */
+  #heard(caller: Caller, text: string): string | null {
+    if (text === "") return this.#behind() ? "" : null;
+    const all = caller.partial + text;
+    caller.partial = "";
+    clearTimeout(caller.flushTimer);
+    let at = 0;
+    for (let end = all.indexOf("\n"); end >= 0; end = all.indexOf("\n", at)) {
+      const line = all.slice(at, end);
+      at = end + 1;
       // The end of a line whose start was shown already: its rest (if any) follows it.
       if (!(caller.midLine && line === "")) this.#show(caller, line, caller.midLine);
       caller.midLine = false;
+      if (this.#behind()) return all.slice(at);
     }
-    clearTimeout(caller.flushTimer);
+    caller.partial = all.slice(at);
     if (caller.partial !== "") caller.flushTimer = setTimeout(() => this.#flush(caller), PARTIAL_LINE_MS);
+    return this.#behind() ? "" : null;
   }
 
   #flush(caller: Caller): void {
@@ -344,12 +402,13 @@ export class Talk {
     // A room's line, already made safe above, is shown by who said it; the room's own news
     // is marked as the room's, apart from hotline's notices (`*** `), which it cannot write.
     const parsed = this.#dialledRoom !== null && !rest ? parseLine(text) : null;
-    if (parsed?.kind === "announce") this.#above(`[${clock()} room] ${parsed.text}`);
-    else if (parsed) this.hear(parsed);
-    else this.#above(`[${clock()} ${this.#name(caller)}] ${text}`);
+    if (parsed?.kind === "announce") this.#above(`[${clock()} room] ${parsed.text}`, true);
+    else if (parsed) this.#hear(parsed, true);
+    else this.#above(`[${clock()} ${this.#name(caller)}] ${text}`, true);
     if (!wasMember && this.#dialledRoom === "member")
       this.#notice(
         "this is a hotline chat room: what you enter goes to the room, /nick /who /msg /help included (/help lists them); Ctrl-D hangs up, Ctrl-C at once",
+        true,
       );
   }
 
@@ -363,22 +422,76 @@ export class Talk {
     else if (at === 1 && this.#dialledRoom === "greeted" && HOTLINE_ROOM.test(text)) this.#dialledRoom = "member";
   }
 
-  #notice(text: string): void {
-    this.#above(`*** ${text}`);
+  #notice(text: string, always = false): void {
+    this.#above(`*** ${text}`, always);
   }
 
-  /** Prints a line above the input line, which is drawn again below it. */
-  #above(text: string): void {
+  /**
+   * Prints a line above the input line, which is drawn again below it. While the terminal
+   * is behind the line is dropped and counted, unless it is `always` shown: a caller's
+   * words (the call waits for the terminal instead) and the session's last words.
+   */
+  #above(text: string, always = false): void {
+    if (!always && this.#behind()) {
+      this.#dropped += 1;
+      return;
+    }
     this.#erase();
-    this.#io.stdout.write(`${text}\n`);
+    this.#write(`${text}\n`);
     this.#draw();
   }
 
   /** Takes the input line off the screen: up to the prompt's first row, and clear to the end of the screen. */
   #erase(): void {
     if (this.#drawnRow === null) return;
-    this.#io.stdout.write(`${up(this.#drawnRow)}\r\x1b[J`);
+    this.#write(`${up(this.#drawnRow)}\r\x1b[J`);
     this.#drawnRow = null;
+  }
+
+  /** All that Talk shows goes here, in order; the last write's callback tells that the terminal has it all. */
+  #write(text: string): void {
+    const n = ++this.#writes;
+    this.#io.stdout.write(text, () => {
+      if (n === this.#writes && this.#catchingUp) this.#tookAll();
+    });
+  }
+
+  /**
+   * Whether the terminal is behind: more than the backlog waits for it. It stays behind
+   * until it has taken all that waited, so a terminal that reads again gets one notice
+   * and whole lines, not a line here and there.
+   */
+  #behind(): boolean {
+    if (this.#catchingUp) return true;
+    if (this.#io.stdout.writableLength <= this.#backlog) return false;
+    this.#catchingUp = deferred<void>();
+    return true;
+  }
+
+  /** Settles when the terminal has caught up, or when `caller`'s call is given up (nobody waits for its words then). */
+  #untilCaughtUp(caller: Caller): Promise<void> | undefined {
+    const waiting = this.#catchingUp;
+    return waiting ? Promise.race([waiting.promise, caller.call.abandoned.then(() => {})]) : undefined;
+  }
+
+  /** The terminal took all that waited: the lines dropped meanwhile are counted, and the input line drawn again. */
+  #tookAll(): void {
+    const waited = this.#catchingUp;
+    this.#catchingUp = null;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    if (dropped > 0)
+      this.#notice(
+        `${dropped} line${dropped === 1 ? " was" : "s were"} dropped: the terminal was not reading (over ${formatSize(this.#backlog)} waited for it)`,
+        true,
+      );
+    else this.#draw();
+    waited?.resolve();
+  }
+
+  /** Draws the input line again, unless the terminal is behind (it is drawn once it catches up). */
+  #redraw(): void {
+    if (!this.#behind()) this.#draw();
   }
 
   /** Draws the prompt and the line being edited, in rows of its own (layout()), the cursor where readline has it. */
@@ -390,7 +503,7 @@ export class Talk {
     const columns = this.#io.stdout.columns || Number.POSITIVE_INFINITY;
     const at = prompt.length + this.#rl.cursor;
     const { rows, cursorRow, cursorCol } = layout(prompt + this.#rl.line, at, columns, (c) => this.#widths.of(c));
-    this.#io.stdout.write(`${rows.join("\r\n")}\r${up(rows.length - 1 - cursorRow)}${right(cursorCol)}`);
+    this.#write(`${rows.join("\r\n")}\r${up(rows.length - 1 - cursorRow)}${right(cursorCol)}`);
     this.#drawnRow = cursorRow;
   }
 
@@ -405,7 +518,7 @@ export class Talk {
     this.#drawQueued = true;
     queueMicrotask(() => {
       this.#drawQueued = false;
-      this.#draw();
+      this.#redraw();
     });
   }
 
@@ -416,25 +529,31 @@ export class Talk {
    * is touched.
    */
   #resized(): void {
-    if (this.#drawnRow !== null) this.#draw();
+    if (this.#drawnRow !== null) this.#redraw();
   }
 
   /** Back from Ctrl-Z: readline pauses itself on its return, and reads again once told to. */
   #continued(): void {
     this.#rl.resume();
-    this.#draw();
+    this.#redraw();
   }
 
-  /** Enter: readline has emptied its line; what was typed stays on screen above the new prompt, as it was sent. */
+  /**
+   * Enter: readline has emptied its line; what was typed stays on screen above the new
+   * prompt, as it was sent (while the terminal is behind, it is a dropped line).
+   */
   #typed(line: string): void {
-    this.#erase();
-    this.#io.stdout.write(`${this.#rl.getPrompt()}${line}\n`);
+    if (this.#behind()) this.#dropped += 1;
+    else {
+      this.#erase();
+      this.#write(`${this.#rl.getPrompt()}${line}\n`);
+    }
     if (this.#room) this.#room(line);
     // The room reads its commands and //text itself, as it does the listener's.
     else if (this.#dialledRoom === "member") this.#sendAll(`${line}\n`);
     else if (isCommand(line)) this.#command(line.trim());
     else this.#send(line);
-    this.#draw();
+    this.#redraw();
   }
 
   /** A line you typed goes to whom you chose (everyone, "/to N", or "@N text"), never to more. */
@@ -521,9 +640,10 @@ export class Talk {
     clearTimeout(caller.flushTimer);
     if (!this.#callers.delete(caller.id)) return;
     this.#close(caller);
-    this.#notice(`${this.#name(caller)} ${why}`);
     // One call ends the session; a switchboard waits for more unless you hung up.
-    if (!this.#switchboard || (this.#hungUp && this.#callers.size === 0)) this.#end(code);
+    const last = !this.#switchboard || (this.#hungUp && this.#callers.size === 0);
+    this.#notice(`${this.#name(caller)} ${why}`, last);
+    if (last) this.#end(code);
   }
 
   /** Ctrl-D: FIN to everyone; their last words are still shown until they hang up. */
@@ -558,7 +678,7 @@ export class Talk {
   #hangUpNow(): void {
     if (this.#ended) return;
     this.#cutOffEveryone();
-    this.#notice("you hung up");
+    this.#notice("you hung up", true);
     this.#end(130);
   }
 
@@ -579,6 +699,8 @@ export class Talk {
     this.#io.interrupt.removeEventListener("abort", this.#onInterrupt);
     this.#closeInput();
     this.#done(code);
+    // Nothing is read any more: no call waits for a terminal that is behind.
+    this.#catchingUp?.resolve();
   }
 
   /** Takes the input line off the screen and stops reading keys; unsent text is named, not silently dropped. */
@@ -591,7 +713,7 @@ export class Talk {
     this.#io.stdout.off("resize", this.#onResize);
     this.#rl.close();
     this.#widths.close();
-    if (unsent !== "") this.#notice(`unsent text discarded: ${JSON.stringify(unsent)}`);
+    if (unsent !== "") this.#notice(`unsent text discarded: ${JSON.stringify(unsent)}`, true);
   }
 
   /** Sends FIN (not with --no-shutdown): we have nothing more to say, the caller may still talk. */

@@ -86,10 +86,11 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       : null;
   if (talk && room && me) {
     report.divert = (message) => talk.notice(message);
+    // The terminal is a reader like any other: over the limit its lines are dropped and counted.
     talk.joinRoom((typed) => {
       // What you type is bounded and made safe as a caller's line is.
       for (const text of new ChatLineDecoder().push(Buffer.from(`${typed}\n`))) room.said(me, text);
-    });
+    }, limits.hard);
   }
   if (room && me) room.join(me, true);
 
