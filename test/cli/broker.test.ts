@@ -1,8 +1,9 @@
 /**
  * --broker with the real binary: the relay among callers (SHA-256), stdin to every caller,
  * a frozen reader cut while the others go on at full speed with the listener's memory
- * bounded, --max-conns and a slot freed by a caller that vanished with RST, and what is
- * refused as ncat refuses it.
+ * bounded, --max-conns and a slot freed by a caller that vanished with RST, an interrupt's
+ * goodbye (FIN at once to whoever has everything, a reset only for a caller still owed
+ * bytes), and what is refused as ncat refuses it.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -355,6 +356,35 @@ describe("--broker", () => {
     await Promise.all([a.close(), b.close()]);
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
+  });
+
+  test("at an interrupt a caller with nothing queued gets its FIN at once, not a reset when a stuck one is reset", async () => {
+    // Before: FIN waited for every queue to drain or the 2 s deadline, and then the same
+    // expired deadline reset everyone at once, the FIN just sent included.
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 60_000 });
+    await frozen.line(/connected/);
+    const idle = await dial(port);
+    await onTheLine(listener, 2);
+    // 8 MiB: more than the frozen caller's kernel buffers hold, so some stays queued for it.
+    const data = random(8 * 1024 * 1024);
+    const received = receive(idle, data.length);
+    listener.proc.stdin?.write(data);
+    assert.equal(await within(received, 30_000, "the idle caller's 8 MiB"), sha256(data));
+    const [, idlePort] = idle.getsockname() as [string, number];
+    listener.proc.kill("SIGINT");
+    assert.equal(await idle.recv(100), null, "a clean end of stream");
+    assert.equal(listener.proc.exitCode, null, "the FIN came before the listener was done with the stuck caller");
+    await idle.close();
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    // In the listener's own order: the idle caller hung up after its FIN, then the stuck one was reset.
+    const hungUp = l.stderr.indexOf(`127.0.0.1:${idlePort} hung up`);
+    const reset = l.stderr.search(/127\.0\.0\.1:\d+ was hung up on/);
+    assert.ok(hungUp >= 0 && reset > hungUp, l.stderr);
+    frozen.proc.stdin?.end();
+    await frozen.line(/reset/);
   });
 });
 

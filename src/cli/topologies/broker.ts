@@ -23,8 +23,9 @@
  * all of it. A caller's end of
  * stream (FIN) is its leaving, as in ncat. --max-conns (ncat's 100 by default) refuses the
  * next caller with a reset; a caller that vanishes (RST, -i) frees its slot at once.
- * An interrupt stops answering, gives callers DRAIN_MS to take what is queued for them,
- * then hangs up (or resets those that did not take it).
+ * An interrupt stops answering and relaying, and gives callers DRAIN_MS to take what is
+ * queued for them: each gets FIN as soon as its queue is drained; at the end, those still
+ * owed bytes are reset and those that had their FIN but stay are closed.
  */
 
 import { Call } from "../call/call.js";
@@ -52,6 +53,10 @@ interface Caller extends Seat {
   cutFor: string | null;
   /** What failed a write to it, if one did. */
   sendError: unknown;
+  /** The broker is ending and sent it FIN, everything queued being out. */
+  toldEnd: boolean;
+  /** The broker closed it after that FIN (it had not hung up by the deadline). */
+  closedAtEnd: boolean;
 }
 
 export async function broker(listener: Listener, ctx: Context): Promise<number> {
@@ -67,6 +72,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   const { promise: fatal, resolve: failed } = deferred<Failure>();
   let cuts = 0;
   let served = 0;
+  /** Interrupted: callers' bytes are read and dropped while what is queued for each drains. */
+  let ending = false;
 
   /** Wakes the stdin reader to look again (a caller came, left, or took its queue below the pace). */
   let wake = deferred<void>();
@@ -113,6 +120,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       call,
       cutFor: null,
       sendError: null,
+      toldEnd: false,
+      closedAtEnd: false,
       queue: new SendQueue(
         (chunk) =>
           call.send(chunk).catch((err: unknown) => {
@@ -138,6 +147,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     nudge();
     const decoder = room ? new ChatLineDecoder() : null;
     const heard = (chunk: Buffer): undefined => {
+      if (ending) return undefined;
       if (room && decoder) for (const text of decoder.push(chunk)) room.said(caller, text);
       else relay(caller, Buffer.from(chunk));
       return undefined;
@@ -148,7 +158,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       ended.catch(() => {}); // after a give-up the reset line fails under the reader
       const outcome = await Promise.race([ended, call.abandoned]);
       if (outcome === null) {
-        if (room && decoder) for (const text of decoder.end()) room.said(caller, text);
+        if (caller.closedAtEnd) why = "was hung up on";
+        else if (room && decoder && !ending) for (const text of decoder.end()) room.said(caller, text);
       } else if (caller.cutFor !== null) why = "was cut";
       else if (caller.sendError !== null) why = `is gone: ${reason(caller.sendError)}`;
       else if (outcome.failure) why = `was cut off: ${outcome.failure.message}`;
@@ -223,22 +234,32 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     await Promise.allSettled(running);
     throw outcome;
   }
-  // Callers get DRAIN_MS, in all, to take what is queued for them and to hang up after our
-  // FIN; then the rest are reset.
+  // Each caller gets FIN as soon as what is queued for it is out, so one stuck caller holds
+  // up nobody else's goodbye. DRAIN_MS after the interrupt, a caller still not drained is
+  // reset; one that has its FIN but has not hung up is closed (no reset: what its kernel
+  // still holds goes on).
   if (callers.size > 0) {
     debug("draining %d callers for at most %d ms", callers.size, DRAIN_MS);
+    ending = true;
+    const tellEnd = (caller: Caller): void => {
+      if (!callers.has(caller) || caller.cutFor !== null || caller.queue.closed) return;
+      caller.toldEnd = true;
+      caller.queue.close(); // nothing may follow a FIN (a room's later news is not for it)
+      caller.call.line.shutdown();
+    };
+    for (const caller of callers) void caller.queue.drained().then(() => tellEnd(caller));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, DRAIN_MS);
     });
-    await Promise.race([Promise.allSettled([...callers].map((c) => c.queue.drained())), deadline]);
-    for (const caller of callers) {
-      if (caller.queue.queued > 0) caller.call.giveUp({ code: 130, failure: null });
-      else caller.call.line.shutdown();
-    }
     await Promise.race([Promise.allSettled(running), deadline]);
     clearTimeout(timer);
-    for (const caller of callers) caller.call.giveUp({ code: 130, failure: null });
+    for (const caller of callers) {
+      if (caller.toldEnd) {
+        caller.closedAtEnd = true;
+        void caller.call.line.close();
+      } else caller.call.giveUp({ code: 130, failure: null });
+    }
     await Promise.allSettled(running);
   }
   void reading;
