@@ -14,6 +14,7 @@ import * as socket from "../../src/index.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
+import { watchRss } from "../helpers/rss.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
 
@@ -40,12 +41,6 @@ async function receive(s: socket.Socket, bytes: number): Promise<string> {
 /** Waits until the listener's -v has counted `n` callers on the line. */
 const onTheLine = (listener: Child, n: number): Promise<RegExpMatchArray> =>
   listener.line(new RegExp(`\\(${n} on the line\\)`));
-
-/** The listener's resident memory now, in bytes. */
-function rss(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return kb ? Number(kb[1]) * 1024 : 0;
-}
 
 /** A Python caller that never reads, with a 4 KiB receive buffer, until its stdin ends; then says how its line ended. */
 const FROZEN = `
@@ -138,11 +133,8 @@ describe("--broker", () => {
     const readers = [await dial(port), await dial(port)];
     await onTheLine(listener, 3);
     const data = random(50 * 1024 * 1024);
-    const pid = listener.proc.pid as number;
-    let peak = rss(pid);
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rss(pid));
-    }, 20);
+    const memory = watchRss(listener.proc.pid as number);
+    let peak = 0;
     try {
       const received = readers.map((s) => receive(s, data.length));
       const stdin = listener.proc.stdin;
@@ -159,7 +151,7 @@ describe("--broker", () => {
       const hashes = await within(Promise.all(received), 60_000, "both readers to get 50 MB");
       for (const hash of hashes) assert.equal(hash, sha256(data));
     } finally {
-      clearInterval(sampler);
+      peak = memory.stop();
     }
     const [, peer] = await listener.line(/hotline: cut (127\.0\.0\.1:\d+): 32 MiB queued \(reader too slow\)/);
     assert.ok(peer);
@@ -183,11 +175,8 @@ describe("--broker", () => {
     const reader = await dial(port);
     await onTheLine(listener, 11);
     const data = random(60 * 1024 * 1024);
-    const pid = listener.proc.pid as number;
-    let peak = rss(pid);
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rss(pid));
-    }, 20);
+    const memory = watchRss(listener.proc.pid as number);
+    let peak = 0;
     try {
       const received = receive(reader, data.length);
       const stdin = listener.proc.stdin;
@@ -199,7 +188,7 @@ describe("--broker", () => {
       }
       assert.equal(await within(received, 60_000, "the reader's 60 MB"), sha256(data));
     } finally {
-      clearInterval(sampler);
+      peak = memory.stop();
     }
     // Copied per caller, ten backlogs of up to 32 MiB would pass 300 MiB.
     assert.ok(peak < 160 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);

@@ -87,7 +87,12 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   // With terminals, the person at the listener takes part through the talk UI; else stdin and stdout.
   const talk = room && ctx.talk ? new Talk(io, false) : null;
   const me: Seat | null = talk
-    ? { address: "the listener", deliver: (_, line) => talk.hear(line) }
+    ? {
+        address: "the listener",
+        deliver: (_, lines) => {
+          for (const line of lines) talk.hear(line);
+        },
+      }
     : room
       ? listenerSeat(ctx, limits, failed)
       : null;
@@ -95,7 +100,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     report.divert = (message) => talk.notice(message);
     talk.joinRoom((typed) => {
       // What you type is bounded and made safe as a caller's line is.
-      for (const text of new ChatLineDecoder().push(Buffer.from(`${typed}\n`))) room.said(me, text);
+      room.said(me, new ChatLineDecoder().push(Buffer.from(`${typed}\n`)));
     });
   }
   if (room && me) room.join(me, true);
@@ -148,7 +153,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     const decoder = room ? new ChatLineDecoder() : null;
     const heard = (chunk: Buffer): undefined => {
       if (ending) return undefined;
-      if (room && decoder) for (const text of decoder.push(chunk)) room.said(caller, text);
+      if (room && decoder) room.said(caller, decoder.push(chunk));
       else relay(caller, Buffer.from(chunk));
       return undefined;
     };
@@ -159,7 +164,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       const outcome = await Promise.race([ended, call.abandoned]);
       if (outcome === null) {
         if (caller.closedAtEnd) why = "was hung up on";
-        else if (room && decoder && !ending) for (const text of decoder.end()) room.said(caller, text);
+        else if (room && decoder && !ending) room.said(caller, decoder.end());
       } else if (caller.cutFor !== null) why = "was cut";
       else if (caller.sendError !== null) why = `is gone: ${reason(caller.sendError)}`;
       else if (outcome.failure) why = `was cut off: ${outcome.failure.message}`;
@@ -200,10 +205,10 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       const next = await input.next();
       if (next.done || stopReading.signal.aborted) break;
       if (room && me && decoder) {
-        for (const text of decoder.push(next.value)) room.said(me, text);
+        room.said(me, decoder.push(next.value));
       } else relay(null, Buffer.from(next.value));
     }
-    if (room && me && decoder) for (const text of decoder.end()) room.said(me, text);
+    if (room && me && decoder) room.said(me, decoder.end());
     if (!o.sendOnly) {
       report.info("end of input; the room goes on", 2);
       return;
@@ -308,7 +313,7 @@ function listenerSeat(ctx: Context, limits: QueueLimits, failed: (failure: Failu
     address: "the listener",
     deliver: (bytes) => {
       if (closed) return;
-      if (out.queued + bytes.length > limits.hard) {
+      if (out.queued + SendQueue.cost(bytes) > limits.hard) {
         if (dropped === 0)
           report.say(`stdout is too slow: room lines dropped (over ${formatSize(limits.hard)} queued)`);
         dropped += 1;
