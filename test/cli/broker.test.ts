@@ -1,9 +1,10 @@
 /**
  * --broker with the real binary: the relay among callers (SHA-256), stdin to every caller,
  * a frozen reader cut while the others go on at full speed with the listener's memory
- * bounded, --max-conns and a slot freed by a caller that vanished with RST, an interrupt's
- * goodbye (FIN at once to whoever has everything, a reset only for a caller still owed
- * bytes), and what is refused as ncat refuses it.
+ * bounded, a TLS reader that keeps up never cut by a sender at full speed, --max-conns and
+ * a slot freed by a caller that vanished with RST, an interrupt's goodbye (FIN at once to
+ * whoever has everything, a reset only for a caller still owed bytes), and what is refused
+ * as ncat refuses it.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -11,6 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
+import * as ssl from "../../src/ssl/index.js";
+import { testPki } from "../helpers/certs.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
@@ -22,6 +25,15 @@ async function dial(port: string | number): Promise<socket.Socket> {
   const s = socket.socket();
   s.settimeout(20);
   await s.connect(["127.0.0.1", Number(port)]);
+  return s;
+}
+
+/** A TLS caller that verifies the listener by the test CA. */
+async function dialTls(port: string | number): Promise<socket.Socket> {
+  const context = ssl.createDefaultContext();
+  context.loadVerifyLocations({ cafile: testPki().ca.certPath });
+  const s = await context.wrapSocket(await dial(port), { serverHostname: "127.0.0.1" });
+  s.settimeout(20);
   return s;
 }
 
@@ -56,6 +68,27 @@ try:
     print("eof", flush=True)
 except ConnectionResetError:
     print("reset", flush=True)
+`;
+
+/**
+ * A Python TLS caller that, once its stdin gives a line, sends FILE as fast as it can, then
+ * says "sent" and stays until its stdin ends.
+ */
+const TLS_SENDER = `
+import socket, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[2])
+s = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="127.0.0.1")
+print("connected", flush=True)
+sys.stdin.readline()
+with open(sys.argv[3], "rb") as f:
+    while True:
+        block = f.read(1 << 20)
+        if not block:
+            break
+        s.sendall(block)
+print("sent", flush=True)
+sys.stdin.read()
+s.close()
 `;
 
 describe("--broker", () => {
@@ -195,6 +228,35 @@ describe("--broker", () => {
     for (const s of [...frozen, reader]) await s.close();
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
+  });
+
+  test("over TLS, a reader that keeps up is not cut however fast the sender goes (100 MB, SHA-256)", async () => {
+    // Before: one write at a time per caller, and a TLS write is reported done only on the
+    // next turn of the event loop, so the reader got 64 KiB a turn while a turn read up to
+    // 1.25 MiB from the sender: cut at 32 MiB queued with its own receive queue empty.
+    const pki = testPki();
+    const tls = ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath];
+    const listener = hotline(["--broker", "-v", ...tls, "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const reader = await dialTls(port);
+    const data = random(100 * 1000 * 1000);
+    const file = join(tempDir(), "data");
+    writeFileSync(file, data);
+    const sender = new Child("python3", ["-u", "-c", TLS_SENDER, port, pki.ca.certPath, file], { lifetimeMs: 120_000 });
+    await sender.line(/connected/);
+    await onTheLine(listener, 2);
+    const received = receive(reader, data.length);
+    sender.proc.stdin?.write("go\n");
+    assert.equal(await within(received, 90_000, "the reader's 100 MB"), sha256(data));
+    await sender.line(/sent/);
+    assert.doesNotMatch(listener.stderr, /cut/);
+    sender.proc.stdin?.end();
+    await sender.done();
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.match(l.stderr, /2 callers in all; 0 cut/);
   });
 
   test("a reader over the soft limit for its time is cut then, while the hard limit is not reached", async () => {

@@ -1,24 +1,32 @@
 /**
  * A broker caller's queue on its own, with a send function the test completes by hand: order
- * kept while small chunks are joined, what a chunk costs (CHUNK_COST beyond its bytes), the
- * hard limit at once, the soft limit after its time (and not when the queue falls back under
- * it), the pacing callback, drained().
+ * kept while small chunks are joined, several writes in flight up to the window, what a
+ * chunk costs (CHUNK_COST beyond its bytes), the hard limit at once, the soft limit after its
+ * time (and not when the queue falls back under it), the pacing callback, drained().
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CHUNK_COST, SEND_CHUNK, SendQueue } from "../../src/cli/topologies/send-queue.js";
+import { CHUNK_COST, SEND_CHUNK, SEND_WINDOW, SendQueue } from "../../src/cli/topologies/send-queue.js";
 import { eventually, within } from "../helpers/within.js";
 
-/** A send that waits for the test to let each write finish. */
-function hand(): { sent: Buffer[]; finish: () => void; send: (chunk: Buffer) => Promise<void> } {
+/** A send that waits for the test to let each write finish (in order, as a socket's do). */
+function hand(): {
+  sent: Buffer[];
+  finish: () => void;
+  fail: () => void;
+  inFlight: () => number;
+  send: (chunk: Buffer) => Promise<void>;
+} {
   const sent: Buffer[] = [];
-  const waiting: (() => void)[] = [];
+  const waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
   return {
     sent,
-    finish: () => waiting.shift()?.(),
+    finish: () => waiting.shift()?.resolve(),
+    fail: () => waiting.shift()?.reject(new Error("EPIPE")),
+    inFlight: () => waiting.length,
     send: (chunk) => {
       sent.push(Buffer.from(chunk));
-      return new Promise<void>((resolve) => waiting.push(resolve));
+      return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
     },
   };
 }
@@ -94,7 +102,7 @@ test("onBelow wakes the pacer when the queue falls under the mark; close() settl
   });
   q.push(Buffer.alloc(150));
   q.push(Buffer.alloc(SEND_CHUNK)); // not joined to the first: over SEND_CHUNK together
-  await tick();
+  await tick(); // both written (the window holds them)
   h.finish();
   await tick();
   assert.equal(woken, 0, `${q.queued} queued is still over the mark`);
@@ -107,6 +115,25 @@ test("onBelow wakes the pacer when the queue falls under the mark; close() settl
   await within(drained, 1000, "drained after close");
 });
 
+test("several writes in flight, up to the window; the rest follow as they finish, in order", async () => {
+  const h = hand();
+  const q = new SendQueue(h.send, { hard: 1 << 24, soft: null, softMs: 0 }, () => assert.fail("cut"));
+  const parts = Array.from({ length: 8 }, (_, i) => Buffer.alloc(SEND_CHUNK, i));
+  for (const part of parts) q.push(part);
+  await tick();
+  const window = Math.ceil(SEND_WINDOW / (SEND_CHUNK + CHUNK_COST));
+  assert.equal(h.inFlight(), window, "as many writes as fit in the window, at once");
+  h.finish();
+  await tick();
+  assert.equal(h.inFlight(), window, "one finished, the next one handed over");
+  while (q.queued > 0) {
+    h.finish();
+    await tick();
+  }
+  assert.equal(h.sent.length, 8);
+  assert.deepEqual(Buffer.concat(h.sent), Buffer.concat(parts));
+});
+
 test("tiny chunks count what holding them costs: a frozen reader of one-byte chunks is cut by the bound", () => {
   const h = hand();
   const cuts: string[] = [];
@@ -117,4 +144,17 @@ test("tiny chunks count what holding them costs: a frozen reader of one-byte chu
   assert.equal(pushed, Math.floor(hard / (1 + CHUNK_COST)), "cut once the chunks cost the limit, not at 1 MiB of them");
   assert.deepEqual(cuts, ["1 MiB queued (reader too slow)"]);
   assert.equal(SendQueue.cost(Buffer.alloc(10)), 10 + CHUNK_COST);
+});
+
+test("a write that fails closes the queue: nothing more is sent, drained() settles", async () => {
+  const h = hand();
+  const q = new SendQueue(h.send, { hard: 1 << 24, soft: null, softMs: 0 }, () => assert.fail("cut"));
+  q.push(Buffer.alloc(SEND_CHUNK));
+  q.push(Buffer.alloc(SEND_CHUNK));
+  const drained = q.drained();
+  await tick();
+  h.fail();
+  await within(drained, 1000, "drained after the failure");
+  assert.equal(q.closed, true);
+  assert.equal(q.push(Buffer.alloc(1)), false);
 });
