@@ -1,8 +1,10 @@
 /**
  * --broker with the real binary: the relay among callers (SHA-256), stdin to every caller,
  * a frozen reader cut while the others go on at full speed with the listener's memory
- * bounded, --max-conns and a slot freed by a caller that vanished with RST, and what is
- * refused as ncat refuses it.
+ * bounded, a TLS reader that keeps up never cut by a sender at full speed, --max-conns and
+ * a slot freed by a caller that vanished with RST, an interrupt's goodbye (FIN at once to
+ * whoever has everything, a reset only for a caller still owed bytes), and what is refused
+ * as ncat refuses it.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -10,9 +12,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
+import * as ssl from "../../src/ssl/index.js";
+import { testPki } from "../helpers/certs.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
+import { watchRss } from "../helpers/rss.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
 
@@ -20,6 +25,15 @@ async function dial(port: string | number): Promise<socket.Socket> {
   const s = socket.socket();
   s.settimeout(20);
   await s.connect(["127.0.0.1", Number(port)]);
+  return s;
+}
+
+/** A TLS caller that verifies the listener by the test CA. */
+async function dialTls(port: string | number): Promise<socket.Socket> {
+  const context = ssl.createDefaultContext();
+  context.loadVerifyLocations({ cafile: testPki().ca.certPath });
+  const s = await context.wrapSocket(await dial(port), { serverHostname: "127.0.0.1" });
+  s.settimeout(20);
   return s;
 }
 
@@ -40,12 +54,6 @@ async function receive(s: socket.Socket, bytes: number): Promise<string> {
 const onTheLine = (listener: Child, n: number): Promise<RegExpMatchArray> =>
   listener.line(new RegExp(`\\(${n} on the line\\)`));
 
-/** The listener's resident memory now, in bytes. */
-function rss(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return kb ? Number(kb[1]) * 1024 : 0;
-}
-
 /** A Python caller that never reads, with a 4 KiB receive buffer, until its stdin ends; then says how its line ended. */
 const FROZEN = `
 import socket, sys
@@ -60,6 +68,27 @@ try:
     print("eof", flush=True)
 except ConnectionResetError:
     print("reset", flush=True)
+`;
+
+/**
+ * A Python TLS caller that, once its stdin gives a line, sends FILE as fast as it can, then
+ * says "sent" and stays until its stdin ends.
+ */
+const TLS_SENDER = `
+import socket, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[2])
+s = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="127.0.0.1")
+print("connected", flush=True)
+sys.stdin.readline()
+with open(sys.argv[3], "rb") as f:
+    while True:
+        block = f.read(1 << 20)
+        if not block:
+            break
+        s.sendall(block)
+print("sent", flush=True)
+sys.stdin.read()
+s.close()
 `;
 
 describe("--broker", () => {
@@ -137,11 +166,8 @@ describe("--broker", () => {
     const readers = [await dial(port), await dial(port)];
     await onTheLine(listener, 3);
     const data = random(50 * 1024 * 1024);
-    const pid = listener.proc.pid as number;
-    let peak = rss(pid);
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rss(pid));
-    }, 20);
+    const memory = watchRss(listener.proc.pid as number);
+    let peak = 0;
     try {
       const received = readers.map((s) => receive(s, data.length));
       const stdin = listener.proc.stdin;
@@ -158,7 +184,7 @@ describe("--broker", () => {
       const hashes = await within(Promise.all(received), 60_000, "both readers to get 50 MB");
       for (const hash of hashes) assert.equal(hash, sha256(data));
     } finally {
-      clearInterval(sampler);
+      peak = memory.stop();
     }
     const [, peer] = await listener.line(/hotline: cut (127\.0\.0\.1:\d+): 32 MiB queued \(reader too slow\)/);
     assert.ok(peer);
@@ -182,11 +208,8 @@ describe("--broker", () => {
     const reader = await dial(port);
     await onTheLine(listener, 11);
     const data = random(60 * 1024 * 1024);
-    const pid = listener.proc.pid as number;
-    let peak = rss(pid);
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rss(pid));
-    }, 20);
+    const memory = watchRss(listener.proc.pid as number);
+    let peak = 0;
     try {
       const received = receive(reader, data.length);
       const stdin = listener.proc.stdin;
@@ -198,13 +221,42 @@ describe("--broker", () => {
       }
       assert.equal(await within(received, 60_000, "the reader's 60 MB"), sha256(data));
     } finally {
-      clearInterval(sampler);
+      peak = memory.stop();
     }
     // Copied per caller, ten backlogs of up to 32 MiB would pass 300 MiB.
     assert.ok(peak < 160 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);
     for (const s of [...frozen, reader]) await s.close();
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
+  });
+
+  test("over TLS, a reader that keeps up is not cut however fast the sender goes (100 MB, SHA-256)", async () => {
+    // Before: one write at a time per caller, and a TLS write is reported done only on the
+    // next turn of the event loop, so the reader got 64 KiB a turn while a turn read up to
+    // 1.25 MiB from the sender: cut at 32 MiB queued with its own receive queue empty.
+    const pki = testPki();
+    const tls = ["--ssl-cert", pki.server.certPath, "--ssl-key", pki.server.keyPath];
+    const listener = hotline(["--broker", "-v", ...tls, "127.0.0.1", "0"], { lifetimeMs: 120_000 });
+    const port = await listening(listener);
+    const reader = await dialTls(port);
+    const data = random(100 * 1000 * 1000);
+    const file = join(tempDir(), "data");
+    writeFileSync(file, data);
+    const sender = new Child("python3", ["-u", "-c", TLS_SENDER, port, pki.ca.certPath, file], { lifetimeMs: 120_000 });
+    await sender.line(/connected/);
+    await onTheLine(listener, 2);
+    const received = receive(reader, data.length);
+    sender.proc.stdin?.write("go\n");
+    assert.equal(await within(received, 90_000, "the reader's 100 MB"), sha256(data));
+    await sender.line(/sent/);
+    assert.doesNotMatch(listener.stderr, /cut/);
+    sender.proc.stdin?.end();
+    await sender.done();
+    await reader.close();
+    listener.proc.kill("SIGINT");
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    assert.match(l.stderr, /2 callers in all; 0 cut/);
   });
 
   test("a reader over the soft limit for its time is cut then, while the hard limit is not reached", async () => {
@@ -355,6 +407,35 @@ describe("--broker", () => {
     await Promise.all([a.close(), b.close()]);
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
+  });
+
+  test("at an interrupt a caller with nothing queued gets its FIN at once, not a reset when a stuck one is reset", async () => {
+    // Before: FIN waited for every queue to drain or the 2 s deadline, and then the same
+    // expired deadline reset everyone at once, the FIN just sent included.
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"], { lifetimeMs: 60_000 });
+    const port = await listening(listener);
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 60_000 });
+    await frozen.line(/connected/);
+    const idle = await dial(port);
+    await onTheLine(listener, 2);
+    // 8 MiB: more than the frozen caller's kernel buffers hold, so some stays queued for it.
+    const data = random(8 * 1024 * 1024);
+    const received = receive(idle, data.length);
+    listener.proc.stdin?.write(data);
+    assert.equal(await within(received, 30_000, "the idle caller's 8 MiB"), sha256(data));
+    const [, idlePort] = idle.getsockname() as [string, number];
+    listener.proc.kill("SIGINT");
+    assert.equal(await idle.recv(100), null, "a clean end of stream");
+    assert.equal(listener.proc.exitCode, null, "the FIN came before the listener was done with the stuck caller");
+    await idle.close();
+    const l = await listener.done();
+    assert.equal(l.code, 130);
+    // In the listener's own order: the idle caller hung up after its FIN, then the stuck one was reset.
+    const hungUp = l.stderr.indexOf(`127.0.0.1:${idlePort} hung up`);
+    const reset = l.stderr.search(/127\.0\.0\.1:\d+ was hung up on/);
+    assert.ok(hungUp >= 0 && reset > hungUp, l.stderr);
+    frozen.proc.stdin?.end();
+    await frozen.line(/reset/);
   });
 });
 

@@ -1,14 +1,15 @@
 /**
  * --chat with the real binary: names on every line, never per read; a forged name stays
  * its real sender's; UTF-8 split at every byte arrives whole; escape sequences shown
- * escaped; /nick; the listener as a member; a slow member cut and announced; ncat as a
- * chat client.
+ * escaped; /nick; the listener as a member; a slow member cut and announced, with the
+ * listener's memory bounded under a flood of tiny lines; ncat as a chat client.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
 import { Child } from "../helpers/child.js";
 import { has, hotline, listening } from "../helpers/hotline.js";
+import { watchRss } from "../helpers/rss.js";
 import { within } from "../helpers/within.js";
 
 /** A chat member: reads lines as they come. */
@@ -60,6 +61,19 @@ async function room(args: string[] = []): Promise<{ listener: Child; port: strin
   const listener = hotline(["--chat", "-v", ...args, "127.0.0.1", "0"], { lifetimeMs: 60_000 });
   return { listener, port: await listening(listener) };
 }
+
+/** A Python member with a 4 KiB receive buffer that never reads, until its stdin ends. */
+const FROZEN = `import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1]))); print("connected", flush=True); sys.stdin.read()`;
+
+/** A Python member that, once its stdin gives a line, says the lines 0, 1, ... N-1, 64 KiB a write. */
+const COUNTER = `import socket,sys
+s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); n=int(sys.argv[2]); print("connected", flush=True)
+sys.stdin.readline()
+for i in range(0, n, 8192):
+    s.sendall("".join(f"{j}\\n" for j in range(i, min(n, i + 8192))).encode())
+print("sent", flush=True); sys.stdin.read()`;
 
 async function close(listener: Child, ...members: Member[]): Promise<void> {
   for (const m of members) await m.sock.close();
@@ -131,18 +145,7 @@ describe("--chat", () => {
 
   test("a member that stops reading is cut, with the reason on stderr and in the room", async () => {
     const { listener, port } = await room(["--queue-limit", "256K"]);
-    const frozen = new Child(
-      "python3",
-      [
-        "-u",
-        "-c",
-        `import socket,sys
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect(("127.0.0.1", int(sys.argv[1]))); print("connected", flush=True); sys.stdin.read()`,
-        port,
-      ],
-      { lifetimeMs: 60_000 },
-    );
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 60_000 });
     await frozen.line(/connected/);
     const b = await Member.join(port);
     await b.line(/<user2>/);
@@ -163,6 +166,54 @@ s.connect(("127.0.0.1", int(sys.argv[1]))); print("connected", flush=True); sys.
     frozen.proc.stdin?.end();
     await frozen.done();
     await close(listener, b);
+  });
+
+  test("a flood of tiny lines: a frozen member is cut with the listener's memory bounded; a reading member gets every line, in order", async () => {
+    // Before: each line was a Buffer of its own in every queue, counted by its bytes alone:
+    // 32 MiB of ten-byte lines held ~15 times that (about 380 MiB RSS for these 3 million lines).
+    const lines = 3_000_000;
+    const { listener, port } = await room();
+    const frozen = new Child("python3", ["-u", "-c", FROZEN, port], { lifetimeMs: 120_000 });
+    await frozen.line(/connected/);
+    const reader = await Member.join(port);
+    const counter = new Child("python3", ["-u", "-c", COUNTER, port, String(lines)], { lifetimeMs: 120_000 });
+    await counter.line(/connected/);
+    await reader.line(/<user3>/);
+    const memory = watchRss(listener.proc.pid as number);
+    let peak = 0;
+    try {
+      counter.proc.stdin?.write("go\n");
+      // Every line, in order, from its real sender.
+      let next = 0;
+      let rest = "";
+      await within(
+        (async () => {
+          while (next < lines) {
+            const chunk = await reader.sock.recv(1 << 20);
+            if (!chunk) throw new Error(`the end of stream at line ${next}`);
+            const got = (rest + chunk.toString("latin1")).split("\n");
+            rest = got.pop() as string;
+            for (const line of got) {
+              if (line.startsWith("<announce> ")) continue;
+              assert.equal(line, `<user3> ${next}`);
+              next += 1;
+            }
+          }
+        })(),
+        90_000,
+        `${lines} lines (had ${next})`,
+      );
+    } finally {
+      peak = memory.stop();
+    }
+    await listener.line(/cut 127\.0\.0\.1:\d+: 32 MiB queued \(reader too slow\)/);
+    // Node itself (~50 MiB), the frozen member's 32 MiB, the lines on their way to the others.
+    assert.ok(peak < 160 * 1024 * 1024, `listener RSS peaked at ${(peak / 1048576).toFixed(1)} MiB`);
+    for (const child of [frozen, counter]) {
+      child.proc.stdin?.end();
+      await child.done();
+    }
+    await close(listener, reader);
   });
 
   test("ncat works as a chat client", { skip: has("ncat") ? false : "ncat is not installed" }, async () => {

@@ -9,9 +9,9 @@ class Ear implements Seat {
   readonly heard: string[] = [];
   readonly lines: ChatLine[] = [];
   constructor(readonly address: string) {}
-  deliver(bytes: Buffer, line: ChatLine): void {
+  deliver(bytes: Buffer, lines: readonly ChatLine[]): void {
     this.heard.push(bytes.toString("utf8"));
-    this.lines.push(line);
+    this.lines.push(...lines);
   }
   take(): string[] {
     return this.heard.splice(0);
@@ -43,23 +43,44 @@ test("a line goes to everyone else, never back; /msg to one, shown as private", 
   room.join(a);
   room.join(b);
   for (const ear of [me, a, b]) ear.take();
-  room.said(a, "hello");
+  room.said(a, ["hello"]);
   assert.deepEqual(me.take(), ["<user1> hello\n"]);
   assert.deepEqual(b.take(), ["<user1> hello\n"]);
   assert.deepEqual(a.take(), []);
-  room.said(a, "/msg user0 just you");
+  room.said(a, ["/msg user0 just you"]);
   assert.deepEqual(me.take(), ["*user1* just you\n"]);
   assert.equal(me.lines.at(-1)?.kind, "private");
   assert.deepEqual(b.take(), []);
-  room.said(a, "/msg nobody hi");
+  room.said(a, ["/msg nobody hi"]);
   assert.match(a.take()[0] ?? "", /nobody here is <nobody>; not sent/);
-  room.said(a, "//nick is a word");
+  room.said(a, ["//nick is a word"]);
   assert.deepEqual(b.take(), ["<user1> /nick is a word\n"]);
-  room.said(a, "/frobnicate");
+  room.said(a, ["/frobnicate"]);
   assert.match(a.take()[0] ?? "", /unknown command \/frobnicate/);
   assert.deepEqual(b.take(), []);
-  room.said(b, "/who");
+  room.said(b, ["/who"]);
   assert.deepEqual(b.take(), ["<announce> here: <user0> the listener, <user1> a, <user2> b.\n"]);
+});
+
+test("the lines of one read go to each member as one Buffer (one object queued, not one per line); a command splits the run, in order", () => {
+  const room = new ChatRoom();
+  const [a, b, c] = [new Ear("a"), new Ear("b"), new Ear("c")];
+  for (const ear of [a, b, c]) room.join(ear);
+  for (const ear of [a, b, c]) {
+    ear.take();
+    ear.lines.length = 0;
+  }
+  const flood = Array.from({ length: 1000 }, () => "x");
+  room.said(a, [...flood, "/nick alice", "y", "z"]);
+  const heard = b.take();
+  assert.equal(heard.length, 3, "the run before the command, the rename, the run after it");
+  assert.equal(heard[0], "<user1> x\n".repeat(1000));
+  assert.equal(heard[1], "<announce> <user1> is now known as <alice>.\n");
+  assert.equal(heard[2], "<alice> y\n<alice> z\n");
+  assert.deepEqual(c.take(), heard, "every member hears the same");
+  assert.equal(b.lines.length, 1003, "each line read back, with its sender");
+  assert.deepEqual(b.lines.at(-1), { kind: "said", from: "alice", text: "z" });
+  assert.deepEqual(a.take(), ["<announce> <user1> is now known as <alice>.\n"], "never back to the sender");
 });
 
 test("/nick: unique (any case), printable, bounded, not a name the room hands out; refusals go to the asker only", () => {
@@ -69,7 +90,7 @@ test("/nick: unique (any case), printable, bounded, not a name the room hands ou
   room.join(b);
   a.take();
   b.take();
-  room.said(a, "/nick alice");
+  room.said(a, ["/nick alice"]);
   assert.deepEqual(b.take(), ["<announce> <user1> is now known as <alice>.\n"]);
   assert.deepEqual(a.take(), ["<announce> <user1> is now known as <alice>.\n"]);
   for (const [name, why] of [
@@ -81,14 +102,14 @@ test("/nick: unique (any case), printable, bounded, not a name the room hands ou
     ["<bob>", /letters, the digits 0-9/],
     ["", /a name is needed/],
   ] as const) {
-    room.said(b, `/nick ${name}`);
+    room.said(b, [`/nick ${name}`]);
     const heard = b.take();
     assert.equal(heard.length, 1, name);
     assert.match(heard[0] ?? "", why);
     assert.match(heard[0] ?? "", /^<announce> not renamed/);
     assert.deepEqual(a.take(), [], `nobody else hears the refusal of ${name}`);
   }
-  room.said(b, "/nick Łukasz_2");
+  room.said(b, ["/nick Łukasz_2"]);
   assert.equal(room.nameOf(b), "Łukasz_2");
   room.leave(a, "32 MiB queued (reader too slow)");
   assert.deepEqual(b.take().slice(-1), ["<announce> <alice> was cut: 32 MiB queued (reader too slow).\n"]);

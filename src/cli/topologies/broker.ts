@@ -11,10 +11,12 @@
  *
  * One slow or frozen reader never holds up the sender or the others: each caller has its
  * own bounded queue (send-queue.ts), and a caller over its limit is cut (reset) with the
- * reason on stderr and, in chat, an announcement. What a caller sends is always read (the
- * sender is never slowed). stdin is read only while some caller has less than
- * PACE_BYTES queued, so a file on stdin goes out at the pace of the fastest caller rather
- * than filling every queue, and it waits while nobody is on the line (as -k's does).
+ * reason on stderr and, in chat, an announcement. What a caller sends is read as fast as
+ * the broker can pass it on (over TLS, no more per turn of the event loop than a caller
+ * that keeps up takes in a turn: turn-budget.ts), so a sender is slowed only by the
+ * broker itself, never by a slow reader. stdin is read only while some caller has less
+ * than PACE_BYTES queued, so a file on stdin goes out at the pace of the fastest caller
+ * rather than filling every queue, and it waits while nobody is on the line (as -k's does).
  * Memory is bounded: each chunk is copied once and shared by every queue, so the backlog
  * held is at most about twice the hard limit whatever the callers do.
  *
@@ -23,8 +25,9 @@
  * all of it. A caller's end of
  * stream (FIN) is its leaving, as in ncat. --max-conns (ncat's 100 by default) refuses the
  * next caller with a reset; a caller that vanishes (RST, -i) frees its slot at once.
- * An interrupt stops answering, gives callers DRAIN_MS to take what is queued for them,
- * then hangs up (or resets those that did not take it).
+ * An interrupt stops answering and relaying, and gives callers DRAIN_MS to take what is
+ * queued for them: each gets FIN as soon as its queue is drained; at the end, those still
+ * owed bytes are reset and those that had their FIN but stay are closed.
  */
 
 import { Call } from "../call/call.js";
@@ -40,7 +43,8 @@ import { ChatLineDecoder } from "./chat-codec.js";
 import { ChatRoom, type Seat } from "./chat-room.js";
 import type { Context } from "./context.js";
 import { DRAIN_MS } from "./fan-out.js";
-import { formatSize, type QueueLimits, SendQueue } from "./send-queue.js";
+import { formatSize, type QueueLimits, SEND_WINDOW, SendQueue } from "./send-queue.js";
+import { TurnBudget } from "./turn-budget.js";
 
 /** stdin waits while every caller has this much queued (or half the limits, if lower). */
 export const PACE_BYTES = 1024 * 1024;
@@ -52,6 +56,10 @@ interface Caller extends Seat {
   cutFor: string | null;
   /** What failed a write to it, if one did. */
   sendError: unknown;
+  /** The broker is ending and sent it FIN, everything queued being out. */
+  toldEnd: boolean;
+  /** The broker closed it after that FIN (it had not hung up by the deadline). */
+  closedAtEnd: boolean;
 }
 
 export async function broker(listener: Listener, ctx: Context): Promise<number> {
@@ -67,6 +75,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
   const { promise: fatal, resolve: failed } = deferred<Failure>();
   let cuts = 0;
   let served = 0;
+  /** Interrupted: callers' bytes are read and dropped while what is queued for each drains. */
+  let ending = false;
 
   /** Wakes the stdin reader to look again (a caller came, left, or took its queue below the pace). */
   let wake = deferred<void>();
@@ -76,11 +86,22 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     w.resolve();
   };
 
+  // Over TLS a write is reported done only on the next turn of the event loop, so what is
+  // read from callers in a turn is held to what a caller that keeps up takes in one
+  // (turn-budget.ts). A plain socket takes a write at once while its reader keeps up, so
+  // reading and writing stay in step by themselves (and pausing every turn cost the plain
+  // fan-out a quarter of its rate: measured).
+  const turn = o.tls ? new TurnBudget(SEND_WINDOW / 2) : null;
   const room = chat ? new ChatRoom() : null;
   // With terminals, the person at the listener takes part through the talk UI; else stdin and stdout.
   const talk = room && ctx.talk ? new Talk(io, false) : null;
   const me: Seat | null = talk
-    ? { address: "the listener", deliver: (_, line) => talk.hear(line) }
+    ? {
+        address: "the listener",
+        deliver: (_, lines) => {
+          for (const line of lines) talk.hear(line);
+        },
+      }
     : room
       ? listenerSeat(ctx, limits, failed)
       : null;
@@ -89,7 +110,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     // The terminal is a reader like any other: over the limit its lines are dropped and counted.
     talk.joinRoom((typed) => {
       // What you type is bounded and made safe as a caller's line is.
-      for (const text of new ChatLineDecoder().push(Buffer.from(`${typed}\n`))) room.said(me, text);
+      room.said(me, new ChatLineDecoder().push(Buffer.from(`${typed}\n`)));
     }, limits.hard);
   }
   if (room && me) room.join(me, true);
@@ -114,6 +135,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       call,
       cutFor: null,
       sendError: null,
+      toldEnd: false,
+      closedAtEnd: false,
       queue: new SendQueue(
         (chunk) =>
           call.send(chunk).catch((err: unknown) => {
@@ -138,10 +161,11 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     if (room) room.join(caller);
     nudge();
     const decoder = room ? new ChatLineDecoder() : null;
-    const heard = (chunk: Buffer): undefined => {
-      if (room && decoder) for (const text of decoder.push(chunk)) room.said(caller, text);
+    const heard = (chunk: Buffer): Promise<void> | undefined => {
+      if (ending) return undefined;
+      if (room && decoder) room.said(caller, decoder.push(chunk));
       else relay(caller, Buffer.from(chunk));
-      return undefined;
+      return turn?.spend(chunk.length);
     };
     let why = "hung up";
     try {
@@ -149,7 +173,8 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       ended.catch(() => {}); // after a give-up the reset line fails under the reader
       const outcome = await Promise.race([ended, call.abandoned]);
       if (outcome === null) {
-        if (room && decoder) for (const text of decoder.end()) room.said(caller, text);
+        if (caller.closedAtEnd) why = "was hung up on";
+        else if (room && decoder && !ending) room.said(caller, decoder.end());
       } else if (caller.cutFor !== null) why = "was cut";
       else if (caller.sendError !== null) why = `is gone: ${reason(caller.sendError)}`;
       else if (outcome.failure) why = `was cut off: ${outcome.failure.message}`;
@@ -190,10 +215,10 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
       const next = await input.next();
       if (next.done || stopReading.signal.aborted) break;
       if (room && me && decoder) {
-        for (const text of decoder.push(next.value)) room.said(me, text);
+        room.said(me, decoder.push(next.value));
       } else relay(null, Buffer.from(next.value));
     }
-    if (room && me && decoder) for (const text of decoder.end()) room.said(me, text);
+    if (room && me && decoder) room.said(me, decoder.end());
     if (!o.sendOnly) {
       report.info("end of input; the room goes on", 2);
       return;
@@ -224,22 +249,32 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
     await Promise.allSettled(running);
     throw outcome;
   }
-  // Callers get DRAIN_MS, in all, to take what is queued for them and to hang up after our
-  // FIN; then the rest are reset.
+  // Each caller gets FIN as soon as what is queued for it is out, so one stuck caller holds
+  // up nobody else's goodbye. DRAIN_MS after the interrupt, a caller still not drained is
+  // reset; one that has its FIN but has not hung up is closed (no reset: what its kernel
+  // still holds goes on).
   if (callers.size > 0) {
     debug("draining %d callers for at most %d ms", callers.size, DRAIN_MS);
+    ending = true;
+    const tellEnd = (caller: Caller): void => {
+      if (!callers.has(caller) || caller.cutFor !== null || caller.queue.closed) return;
+      caller.toldEnd = true;
+      caller.queue.close(); // nothing may follow a FIN (a room's later news is not for it)
+      caller.call.line.shutdown();
+    };
+    for (const caller of callers) void caller.queue.drained().then(() => tellEnd(caller));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, DRAIN_MS);
     });
-    await Promise.race([Promise.allSettled([...callers].map((c) => c.queue.drained())), deadline]);
-    for (const caller of callers) {
-      if (caller.queue.queued > 0) caller.call.giveUp({ code: 130, failure: null });
-      else caller.call.line.shutdown();
-    }
     await Promise.race([Promise.allSettled(running), deadline]);
     clearTimeout(timer);
-    for (const caller of callers) caller.call.giveUp({ code: 130, failure: null });
+    for (const caller of callers) {
+      if (caller.toldEnd) {
+        caller.closedAtEnd = true;
+        void caller.call.line.close();
+      } else caller.call.giveUp({ code: 130, failure: null });
+    }
     await Promise.allSettled(running);
   }
   void reading;
@@ -288,7 +323,7 @@ function listenerSeat(ctx: Context, limits: QueueLimits, failed: (failure: Failu
     address: "the listener",
     deliver: (bytes) => {
       if (closed) return;
-      if (out.queued + bytes.length > limits.hard) {
+      if (out.queued + SendQueue.cost(bytes) > limits.hard) {
         if (dropped === 0)
           report.say(`stdout is too slow: room lines dropped (over ${formatSize(limits.hard)} queued)`);
         dropped += 1;

@@ -134,9 +134,18 @@ export interface ChatLine {
 
 /** A line as members read it, newline included. */
 export function encodeLine(line: ChatLine): Buffer {
+  return Buffer.from(wireText(line), "utf8");
+}
+
+/** Lines as members read them, one after another in one Buffer (one object to queue, not one per line). */
+export function encodeLines(lines: readonly ChatLine[]): Buffer {
+  return lines.length === 1 ? encodeLine(lines[0] as ChatLine) : Buffer.from(lines.map(wireText).join(""), "utf8");
+}
+
+function wireText(line: ChatLine): string {
   const head =
     line.kind === "announce" ? `<${ANNOUNCE}>` : line.kind === "private" ? `*${line.from}*` : `<${line.from}>`;
-  return Buffer.from(`${head} ${line.text}\n`, "utf8");
+  return `${head} ${line.text}\n`;
 }
 
 /** A line as members read it (without its newline) back to who said what; null if it is not one. */

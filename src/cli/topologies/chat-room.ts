@@ -3,7 +3,9 @@
  * each line. Every member, the person at the listener included, is a Seat that reads lines
  * (deliver) and says lines (said); how the bytes travel is the broker's business.
  *
- * - A line said goes to everyone else as `<NAME> text`, never back to the sender.
+ * - A line said goes to everyone else as `<NAME> text`, never back to the sender. The
+ *   lines one read gave (a run of them, up to a command) go to each member as one Buffer:
+ *   a flood of tiny lines is one object per read in every queue, not one per line.
  * - Joins, leaves, renames and cuts are announced to everyone (`<announce> ...`, ncat's
  *   wording where ncat has one); a newcomer is told who is already there.
  * - Commands (a line starting with `/`; `//text` says `/text`): `/nick NAME` renames,
@@ -12,15 +14,15 @@
  *   `*SENDER* text`, which no public line can look like), `/help`. The answer to a command
  *   goes to the one who gave it.
  */
-import { ANNOUNCE, type ChatLine, encodeLine } from "./chat-codec.js";
+import { ANNOUNCE, type ChatLine, encodeLine, encodeLines } from "./chat-codec.js";
 import { isCommand, msgArgs, splitFirst } from "./conference-command.js";
 import { type Entry, Roster } from "./roster.js";
 
 export interface Seat {
   /** Who it is in announcements: "127.0.0.1", "the listener". */
   readonly address: string;
-  /** Takes one line (its bytes, newline included: the Buffer is shared, never changed). */
-  deliver(line: Buffer, parsed: ChatLine): void;
+  /** Takes lines: their bytes, newlines included (the Buffer is shared, never changed), and each line read back. */
+  deliver(bytes: Buffer, lines: readonly ChatLine[]): void;
 }
 
 type Member = Entry<Seat>;
@@ -62,17 +64,27 @@ export class ChatRoom {
     return this.#members.size;
   }
 
-  /** A whole line (safe text, chat-codec's showLine) from `seat`: a command, or words for everyone. */
-  said(seat: Seat, text: string): void {
+  /**
+   * Whole lines (safe text, chat-codec's showLine) from `seat`, in order, as one read gave
+   * them: commands, and words for everyone (each run of those delivered at once).
+   */
+  said(seat: Seat, texts: readonly string[]): void {
     const member = this.#members.get(seat);
     if (!member) return;
-    if (isCommand(text)) {
-      this.#command(member, text);
-      return;
+    let run: ChatLine[] = [];
+    const flush = (): void => {
+      if (run.length === 0) return;
+      const bytes = encodeLines(run);
+      for (const other of this.#roster.entries()) if (other !== member) other.value.deliver(bytes, run);
+      run = [];
+    };
+    for (const text of texts) {
+      if (isCommand(text)) {
+        flush(); // what came before the command is heard before its effect (a /nick)
+        this.#command(member, text);
+      } else run.push({ kind: "said", from: member.name, text: text.startsWith("//") ? text.slice(1) : text });
     }
-    const line: ChatLine = { kind: "said", from: member.name, text: text.startsWith("//") ? text.slice(1) : text };
-    const bytes = encodeLine(line);
-    for (const other of this.#roster.entries()) if (other !== member) other.value.deliver(bytes, line);
+    flush();
   }
 
   #command(member: Member, text: string): void {
@@ -90,7 +102,7 @@ export class ChatRoom {
       else if (target === member) this.#tell(member, "that is you; not sent");
       else {
         const line: ChatLine = { kind: "private", from: member.name, text: words };
-        target.value.deliver(encodeLine(line), line);
+        target.value.deliver(encodeLine(line), [line]);
       }
     } else if (word === "/help") this.#tell(member, HELP);
     else this.#tell(member, `unknown command ${word}; /help lists them, //text says /text`);
@@ -110,11 +122,11 @@ export class ChatRoom {
   #everyone(text: string): void {
     const line: ChatLine = { kind: "announce", from: ANNOUNCE, text };
     const bytes = encodeLine(line);
-    for (const m of this.#roster.values()) m.deliver(bytes, line);
+    for (const m of this.#roster.values()) m.deliver(bytes, [line]);
   }
 
   #tell(member: Member, text: string): void {
     const line: ChatLine = { kind: "announce", from: ANNOUNCE, text };
-    member.value.deliver(encodeLine(line), line);
+    member.value.deliver(encodeLine(line), [line]);
   }
 }
