@@ -4,8 +4,9 @@
  * timer never keeps the process alive.
  */
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { after, test } from "node:test";
-import { Progress, type ProgressOptions } from "../../src/cli/call/progress.js";
+import { METER_BACKLOG, Progress, type ProgressOptions, stalled } from "../../src/cli/call/progress.js";
 import { Child } from "../helpers/child.js";
 import { BUILD } from "../helpers/paths.js";
 
@@ -250,6 +251,53 @@ test("stop erases the line once and ends drawing", () => {
   m.progress.tick();
   m.progress.start();
   assert.deepEqual(m.writes, ["\r↑      0 B  ↓      0 B       0 B/s   0:00\x1b[K", "\r\x1b[K"]);
+});
+
+test("no redraw while the terminal holds earlier lines unread; the line of the moment once it took them", () => {
+  let behind = false;
+  const m = meter({ behind: () => behind });
+  m.progress.start();
+  m.at(100);
+  m.progress.tick();
+  behind = true;
+  for (let t = 1000; t <= 5000; t += 1000) {
+    m.progress.sent(MiB);
+    m.at(t);
+    m.progress.tick();
+  }
+  assert.equal(m.writes.length, 1, "a terminal that stopped reading got nothing more");
+  behind = false;
+  m.at(5100);
+  m.progress.tick();
+  assert.equal(m.writes.length, 2);
+  const line = m.writes[1] ?? "";
+  assert.ok(line.startsWith("\r↑ 5.00 MiB ") && line.endsWith(" 0:05\x1b[K"), JSON.stringify(line));
+  // Erasing is never held back: a message must not be written over the line.
+  behind = true;
+  m.progress.erase();
+  assert.equal(m.writes.at(-1), "\r\x1b[K");
+});
+
+test("stalled(): a stream holding more than METER_BACKLOG not yet taken", async () => {
+  let take: (() => void) | undefined;
+  const stream = new Writable({
+    highWaterMark: 1,
+    write(_chunk, _encoding, callback) {
+      take = callback; // takes nothing until told to
+    },
+  });
+  const behind = stalled(stream);
+  stream.write("x".repeat(METER_BACKLOG));
+  assert.equal(behind(), false, "exactly the backlog is not behind");
+  stream.write("y");
+  assert.equal(behind(), true);
+  while (stream.writableLength > 0) {
+    const done = take;
+    take = undefined;
+    done?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(behind(), false);
 });
 
 test("stop before anything was drawn writes nothing", () => {

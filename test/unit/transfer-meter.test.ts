@@ -14,7 +14,7 @@ const MiB = 1024 * 1024;
 
 function meter(count: number, total: number): { meter: TransferMeter; line: () => string } {
   const report = new Reporter(new PassThrough(), 0);
-  const m = new TransferMeter({ write: () => {}, columns: () => 200 }, report, "received");
+  const m = new TransferMeter({ write: () => {}, columns: () => 200, behind: () => false }, report, "received");
   m.begin(total, count);
   const line = (): string => {
     const progress = report.meter as Progress;

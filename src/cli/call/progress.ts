@@ -41,6 +41,20 @@ export interface ProgressOptions {
   only?: "sent" | "received" | undefined;
   /** A first field, asked at each redraw (the file being moved), shortened from its start to leave the numbers room. */
   label?: (() => string) | undefined;
+  /**
+   * Whether the terminal still holds earlier lines unread (it stopped reading): redraws
+   * wait until it took them, so a stalled terminal holds a few lines, not ten a second
+   * for as long as it stalls. See `stalled()`.
+   */
+  behind?: (() => boolean) | undefined;
+}
+
+/** A terminal holding this much unread has stopped reading for a while: a few meter lines. */
+export const METER_BACKLOG = 4096;
+
+/** Whether `stream` (stderr) holds more than METER_BACKLOG not yet taken: a Progress's `behind`. */
+export function stalled(stream: { writableLength: number }): () => boolean {
+  return () => stream.writableLength > METER_BACKLOG;
 }
 
 export class Progress {
@@ -51,6 +65,7 @@ export class Progress {
   readonly #counts: (() => readonly [number, number]) | undefined;
   readonly #only: "sent" | "received" | undefined;
   readonly #label: (() => string) | undefined;
+  readonly #behind: () => boolean;
   #sent = 0;
   #received = 0;
   #startedAt: number;
@@ -78,6 +93,7 @@ export class Progress {
     this.#counts = options.counts;
     this.#only = options.only;
     this.#label = options.label;
+    this.#behind = options.behind ?? (() => false);
     this.#startedAt = this.#sampledAt = this.#now();
   }
 
@@ -121,7 +137,7 @@ export class Progress {
       this.#sampledReceived = this.#received;
     }
     const line = this.render();
-    if (line === this.#drawn) return;
+    if (line === this.#drawn || this.#behind()) return;
     this.#drawn = line;
     this.#write(`\r${line}\x1b[K`);
   }

@@ -10,6 +10,8 @@ import type { Reporter } from "../../report.js";
 export interface MeterTarget {
   write(text: string): void;
   columns(): number | undefined;
+  /** Whether the terminal still holds earlier lines unread (Progress's `behind`). */
+  behind(): boolean;
 }
 
 export class TransferMeter {
@@ -39,6 +41,7 @@ export class TransferMeter {
     const progress = new Progress({
       write: (text) => this.#target.write(text),
       columns: () => this.#target.columns(),
+      behind: () => this.#target.behind(),
       total,
       only: this.#direction,
       counts: () => (this.#direction === "sent" ? [this.#moved, 0] : [0, this.#moved]),
