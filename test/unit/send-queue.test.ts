@@ -102,7 +102,7 @@ test("onBelow wakes the pacer when the queue falls under the mark; close() settl
   });
   q.push(Buffer.alloc(150));
   q.push(Buffer.alloc(SEND_CHUNK)); // not joined to the first: over SEND_CHUNK together
-  await tick(); // both written (the window holds them)
+  await tick(); // the first written; the second waits for it (one write at a time)
   h.finish();
   await tick();
   assert.equal(woken, 0, `${q.queued} queued is still over the mark`);
@@ -115,9 +115,25 @@ test("onBelow wakes the pacer when the queue falls under the mark; close() settl
   await within(drained, 1000, "drained after close");
 });
 
-test("several writes in flight, up to the window; the rest follow as they finish, in order", async () => {
+test("one write in flight at a time by default; what came meanwhile goes out joined in the next", async () => {
   const h = hand();
   const q = new SendQueue(h.send, { hard: 1 << 24, soft: null, softMs: 0 }, () => assert.fail("cut"));
+  q.push(Buffer.from("a"));
+  assert.equal(h.inFlight(), 1, "written at once, not a turn later");
+  q.push(Buffer.from("b"));
+  q.push(Buffer.from("c"));
+  await tick();
+  assert.equal(h.inFlight(), 1, "the rest waits for the first write");
+  h.finish();
+  await tick();
+  assert.deepEqual(h.sent.map(String), ["a", "bc"]);
+  h.finish();
+  await within(q.drained(), 1000, "drained");
+});
+
+test("a TLS caller's window: several writes in flight; the rest follow as they finish, in order", async () => {
+  const h = hand();
+  const q = new SendQueue(h.send, { hard: 1 << 24, soft: null, softMs: 0 }, () => assert.fail("cut"), SEND_WINDOW);
   const parts = Array.from({ length: 8 }, (_, i) => Buffer.alloc(SEND_CHUNK, i));
   for (const part of parts) q.push(part);
   await tick();

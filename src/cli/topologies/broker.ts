@@ -43,7 +43,7 @@ import { ChatLineDecoder } from "./chat-codec.js";
 import { ChatRoom, type Seat } from "./chat-room.js";
 import type { Context } from "./context.js";
 import { DRAIN_MS } from "./fan-out.js";
-import { formatSize, type QueueLimits, SEND_WINDOW, SendQueue } from "./send-queue.js";
+import { formatSize, ONE_WRITE, type QueueLimits, SEND_WINDOW, SendQueue } from "./send-queue.js";
 import { TurnBudget } from "./turn-budget.js";
 
 /** stdin waits while every caller has this much queued (or half the limits, if lower). */
@@ -149,6 +149,7 @@ export async function broker(listener: Listener, ctx: Context): Promise<number> 
           }),
         limits,
         (why) => cut(caller, why),
+        o.tls ? SEND_WINDOW : ONE_WRITE,
       ),
       deliver: (bytes) => {
         caller.queue.push(bytes);
