@@ -42,6 +42,8 @@ export const SO_RCVBUF = pick(8, 0x1002);
 export const SO_KEEPALIVE = pick(9, 0x0008);
 export const SO_LINGER = pick(13, 0x0080);
 export const TCP_NODELAY = 1;
+/** Seconds of silence before TCP keepalive probes (macOS calls it TCP_KEEPALIVE). */
+export const TCP_KEEPIDLE = pick(4, 0x10);
 export const IPV6_V6ONLY = pick(26, 27);
 
 // shutdown() directions.

@@ -48,6 +48,7 @@ export {
   SOCK_STREAM,
   SOL_SOCKET,
   SOMAXCONN,
+  TCP_KEEPIDLE,
   TCP_NODELAY,
 } from "./constants.js";
 export {

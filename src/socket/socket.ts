@@ -44,6 +44,7 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SOMAXCONN,
+  TCP_KEEPIDLE,
   TCP_NODELAY,
 } from "../constants.js";
 import { fromNodeError, gaierror, type OSError, oserror, TimeoutError } from "../errors.js";
@@ -74,6 +75,8 @@ type State =
 
 interface Options {
   keepAlive: boolean;
+  /** TCP_KEEPIDLE in seconds; null: the system's (Linux: 2 hours). */
+  keepIdle: number | null;
   noDelay: boolean;
   broadcast: boolean;
   reuseAddr: boolean;
@@ -106,6 +109,20 @@ export let moveSocket: (from: Socket, to: Socket, leave: "closed" | "fresh") => 
 export let adoptStream: (sock: Socket, stream: NetSocket, tls: StreamTls) => boolean;
 
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
+
+/** Linux's bound for TCP_KEEPIDLE (MAX_TCP_KEEPIDLE), in seconds. */
+const MAX_KEEPIDLE = 32767;
+/** What TCP_KEEPIDLE reads before it is set: Linux's default tcp_keepalive_time. */
+const SYSTEM_KEEPIDLE = 7200;
+
+/**
+ * Node's keepalive delay for these options, in ms: TCP_KEEPIDLE's, or 0 to leave the
+ * system's. Given a delay, libuv also sets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10, so
+ * a peer that vanished is found about 10 s after the first probe.
+ */
+function keepAliveDelay(opts: Options): number {
+  return (opts.keepIdle ?? 0) * 1000;
+}
 
 export class Socket {
   /** Address family: AF_INET, AF_INET6 or AF_UNIX. */
@@ -148,6 +165,7 @@ export class Socket {
     this.#timeout = type & SOCK_NONBLOCK && SOCK_NONBLOCK !== 0 ? 0 : getdefaulttimeout();
     this.#opts = {
       keepAlive: false,
+      keepIdle: null,
       noDelay: false,
       broadcast: false,
       reuseAddr: base === SOCK_STREAM,
@@ -665,7 +683,7 @@ export class Socket {
       opts.reuseAddr = on;
     } else if (level === SOL_SOCKET && optname === SO_KEEPALIVE) {
       opts.keepAlive = needInt() !== 0;
-      conn?.setKeepAlive(opts.keepAlive);
+      conn?.setKeepAlive(opts.keepAlive, keepAliveDelay(opts));
     } else if (level === SOL_SOCKET && optname === SO_BROADCAST) {
       opts.broadcast = needInt() !== 0;
       if (dgram?.bound) dgram.sock.setBroadcast(opts.broadcast);
@@ -686,6 +704,13 @@ export class Socket {
       if (!stream || this.family === AF_UNIX) throw oserror("EOPNOTSUPP", "TCP_NODELAY needs a TCP socket");
       opts.noDelay = needInt() !== 0;
       conn?.setNoDelay(opts.noDelay);
+    } else if (level === IPPROTO_TCP && optname === TCP_KEEPIDLE) {
+      if (!stream || this.family === AF_UNIX) throw oserror("EOPNOTSUPP", "TCP_KEEPIDLE needs a TCP socket");
+      const seconds = needInt();
+      if (seconds < 1 || seconds > MAX_KEEPIDLE)
+        throw oserror("EINVAL", `TCP_KEEPIDLE must be 1 to ${MAX_KEEPIDLE} seconds`);
+      opts.keepIdle = seconds;
+      if (opts.keepAlive) conn?.setKeepAlive(true, keepAliveDelay(opts));
     } else if (level === IPPROTO_IPV6 && optname === IPV6_V6ONLY) {
       if (this.family !== AF_INET6) throw oserror("ENOPROTOOPT", "IPV6_V6ONLY needs an AF_INET6 socket");
       if (state.kind !== "fresh") throw oserror("EINVAL", "set IPV6_V6ONLY before bind()");
@@ -731,6 +756,8 @@ export class Socket {
       }
     } else if (level === IPPROTO_TCP && optname === TCP_NODELAY && this.type === SOCK_STREAM) {
       return Number(opts.noDelay);
+    } else if (level === IPPROTO_TCP && optname === TCP_KEEPIDLE && this.type === SOCK_STREAM) {
+      return opts.keepIdle ?? SYSTEM_KEEPIDLE;
     } else if (level === IPPROTO_IPV6 && optname === IPV6_V6ONLY && this.family === AF_INET6) {
       return Number(opts.v6only);
     }
@@ -771,7 +798,7 @@ export class Socket {
     this.#state = { kind: "connected", conn };
     if (this.family !== AF_UNIX) {
       conn.sock.setNoDelay(this.#opts.noDelay);
-      if (this.#opts.keepAlive) conn.sock.setKeepAlive(true);
+      if (this.#opts.keepAlive) conn.sock.setKeepAlive(true, keepAliveDelay(this.#opts));
     }
   }
 
@@ -796,6 +823,7 @@ export class Socket {
       family: this.family === AF_INET6 ? 6 : 4,
       noDelay: this.#opts.noDelay,
       keepAlive: this.#opts.keepAlive,
+      keepAliveInitialDelay: keepAliveDelay(this.#opts),
       allowHalfOpen: true,
     };
     if (state.kind === "bound") {

@@ -2,9 +2,9 @@
  * --broker with the real binary: the relay among callers (SHA-256), stdin to every caller,
  * a frozen reader cut while the others go on at full speed with the listener's memory
  * bounded, a TLS reader that keeps up never cut by a sender at full speed, --max-conns and
- * a slot freed by a caller that vanished with RST, an interrupt's goodbye (FIN at once to
- * whoever has everything, a reset only for a caller still owed bytes), and what is refused
- * as ncat refuses it.
+ * a slot freed by a caller that vanished with RST, keepalive armed for one that vanishes
+ * without a word, an interrupt's goodbye (FIN at once to whoever has everything, a reset
+ * only for a caller still owed bytes), and what is refused as ncat refuses it.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -17,6 +17,7 @@ import { testPki } from "../helpers/certs.js";
 import { Child } from "../helpers/child.js";
 import { random, sha256 } from "../helpers/data.js";
 import { bash, HL, hotline, listening, shellQuote } from "../helpers/hotline.js";
+import { procNetReadable, tcpTimer } from "../helpers/proc-net.js";
 import { watchRss } from "../helpers/rss.js";
 import { tempDir } from "../helpers/transports.js";
 import { eventually, within } from "../helpers/within.js";
@@ -329,6 +330,22 @@ describe("--broker", () => {
     await a.sendall(Buffer.from("to d\n"));
     assert.equal((await d.recv(100))?.toString(), "to d\n");
     await Promise.all([a.close(), d.close()]);
+    listener.proc.kill("SIGINT");
+    assert.equal((await listener.done()).code, 130);
+  });
+
+  test("each caller is probed after 60 s of silence (TCP keepalive), so one that vanishes without FIN or reset is found", async (t) => {
+    if (!procNetReadable()) return t.skip("/proc/net/tcp is Linux's");
+    const listener = hotline(["--broker", "-v", "127.0.0.1", "0"]);
+    const port = Number(await listening(listener));
+    const a = await dial(port);
+    await onTheLine(listener, 1);
+    const [, mine] = a.getsockname() as socket.Inet4Address;
+    const timer = tcpTimer(port, mine);
+    assert.equal(timer?.kind, 2, `keepalive armed on the listener's side: ${JSON.stringify(timer)}`);
+    assert.ok((timer?.seconds ?? 0) <= 60 && (timer?.seconds ?? 0) > 50, `${timer?.seconds} s`);
+    assert.equal(tcpTimer(mine, port)?.kind, 0, "the caller's own socket is its business");
+    await a.close();
     listener.proc.kill("SIGINT");
     assert.equal((await listener.done()).code, 130);
   });

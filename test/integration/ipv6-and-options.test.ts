@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as socket from "../../src/index.js";
+import { procNetReadable, tcpTimer } from "../helpers/proc-net.js";
 import { pair, TRANSPORTS } from "../helpers/transports.js";
 
 describe("IPv6", () => {
@@ -77,6 +78,36 @@ describe("socket options", () => {
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
     assert.equal(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1);
     await Promise.all([c.close(), conn.close(), s.close()]);
+  });
+
+  test("TCP_KEEPIDLE arms the kernel's keepalive timer for that many seconds, set before connect or after accept", async (t) => {
+    if (!procNetReadable()) return t.skip("/proc/net/tcp is Linux's");
+    const s = socket.socket();
+    await s.bind(["127.0.0.1", 0]);
+    await s.listen();
+    const c = socket.socket();
+    assert.equal(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), 7200, "the system's until set");
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30);
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1);
+    await c.connect(s.getsockname());
+    const [conn] = await s.accept();
+    const [, cport] = c.getsockname() as socket.Inet4Address;
+    const [, sport] = s.getsockname() as socket.Inet4Address;
+    assert.equal(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), 30);
+    const dialled = tcpTimer(cport, sport);
+    assert.equal(dialled?.kind, 2, `keepalive armed on the dialled socket: ${JSON.stringify(dialled)}`);
+    assert.ok((dialled?.seconds ?? 0) <= 30 && (dialled?.seconds ?? 0) > 20, `${dialled?.seconds} s`);
+    assert.equal(tcpTimer(sport, cport)?.kind, 0, "not on the accepted one yet");
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1);
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 45);
+    const accepted = tcpTimer(sport, cport);
+    assert.equal(accepted?.kind, 2, `keepalive armed on the accepted socket: ${JSON.stringify(accepted)}`);
+    assert.ok((accepted?.seconds ?? 0) <= 45 && (accepted?.seconds ?? 0) > 35, `${accepted?.seconds} s`);
+    assert.throws(() => c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 0), { code: "EINVAL" });
+    assert.throws(() => c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 32768), { code: "EINVAL" });
+    const u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    assert.throws(() => u.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30), { code: "EOPNOTSUPP" });
+    await Promise.all([c.close(), conn.close(), s.close(), u.close()]);
   });
 
   test("SO_REUSEADDR is always on for TCP; turning it off is refused with a reason", async () => {

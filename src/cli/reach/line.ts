@@ -3,7 +3,18 @@
  * stream (TCP, Unix), a connected UDP socket, or one sender of a UDP listener. Everything
  * above reach/ talks to Lines only; a new transport is a new Line here.
  */
-import { type Address, formatAddress, SHUT_WR, SO_LINGER, SOL_SOCKET, type Socket } from "../../index.js";
+import {
+  type Address,
+  AF_UNIX,
+  formatAddress,
+  IPPROTO_TCP,
+  SHUT_WR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SOL_SOCKET,
+  type Socket,
+  TCP_KEEPIDLE,
+} from "../../index.js";
 
 /** Where received bytes go: done with the chunk on return, or when the promise settles. */
 export type Sink = (chunk: Buffer) => PromiseLike<void> | undefined;
@@ -45,6 +56,11 @@ export interface Line {
   close(): Promise<void>;
   /** This side's address and the peer's, for -e's NCAT_* variables; null once unknown (reset). */
   ends?(): { local: Address; remote: Address } | null;
+  /**
+   * TCP only: probes the peer after `idleSeconds` of silence (then 10 probes 1 s apart), so
+   * a peer that vanished without FIN or reset (a pulled cable) ends the line with an error.
+   */
+  keepAlive?(idleSeconds: number): void;
 }
 
 /** A socket's two addresses, or null when the kernel no longer knows them. */
@@ -100,6 +116,15 @@ export function streamLine(sock: Socket, peer: string, dialled: boolean): Line {
     },
     close: () => sock.close(),
     ends: () => socketEnds(sock),
+    keepAlive: (idleSeconds) => {
+      if (sock.family === AF_UNIX) return;
+      try {
+        sock.setsockopt(IPPROTO_TCP, TCP_KEEPIDLE, idleSeconds);
+        sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
+      } catch {
+        // closed already: nothing to watch
+      }
+    },
   };
 }
 
