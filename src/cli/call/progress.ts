@@ -57,6 +57,22 @@ export function stalled(stream: { writableLength: number }): () => boolean {
   return () => stream.writableLength > METER_BACKLOG;
 }
 
+/** Where a meter draws: a terminal's stream, its width, and whether it stopped reading. */
+export interface MeterTarget {
+  write(text: string): void;
+  columns(): number | undefined;
+  behind(): boolean;
+}
+
+/** A meter's target on `stream` (stderr): every meter draws there the same way. */
+export function meterTarget(stream: {
+  write(text: string): unknown;
+  columns?: number;
+  writableLength: number;
+}): MeterTarget {
+  return { write: (text) => stream.write(text), columns: () => stream.columns, behind: stalled(stream) };
+}
+
 export class Progress {
   readonly #write: (text: string) => void;
   readonly #columns: () => number | undefined;

@@ -5,7 +5,6 @@
  */
 import {
   type Address,
-  AF_UNIX,
   formatAddress,
   IPPROTO_TCP,
   SHUT_WR,
@@ -117,12 +116,11 @@ export function streamLine(sock: Socket, peer: string, dialled: boolean): Line {
     close: () => sock.close(),
     ends: () => socketEnds(sock),
     keepAlive: (idleSeconds) => {
-      if (sock.family === AF_UNIX) return;
       try {
         sock.setsockopt(IPPROTO_TCP, TCP_KEEPIDLE, idleSeconds);
         sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
       } catch {
-        // closed already: nothing to watch
+        // a Unix socket (EOPNOTSUPP), or closed already: nothing to watch
       }
     },
   };

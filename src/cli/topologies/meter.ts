@@ -5,7 +5,7 @@
  * so the data path carries nothing for it. Returns what stops (and erases) it.
  */
 import type { Call } from "../call/call.js";
-import { Progress, stalled } from "../call/progress.js";
+import { meterTarget, Progress } from "../call/progress.js";
 import type { Context } from "./context.js";
 
 export function meter(call: Call, ctx: Context): () => void {
@@ -14,9 +14,7 @@ export function meter(call: Call, ctx: Context): () => void {
   if (!wanted || ctx.talk) return () => {};
   const total = io.input.unread();
   const progress = new Progress({
-    write: (text) => io.stderr.write(text),
-    columns: () => io.stderr.columns,
-    behind: stalled(io.stderr),
+    ...meterTarget(io.stderr),
     total: total === null || o.recvOnly ? undefined : total,
     counts: () => [call.sent, call.received],
   });

@@ -7,7 +7,7 @@
 import { closeSync, constants as fsc, fstatSync, openSync } from "node:fs";
 import { access, mkdir, realpath, stat } from "node:fs/promises";
 import { IdleClock } from "../../call/idle.js";
-import { sizeText, stalled } from "../../call/progress.js";
+import { meterTarget, sizeText } from "../../call/progress.js";
 import { Failure, type Io } from "../../io.js";
 import type { Options } from "../../options/options.js";
 import { loadAccessList } from "../../reach/access-list.js";
@@ -142,11 +142,7 @@ function teller(o: Options, report: Reporter): Tell {
 function meterFor(o: Options, io: Io, report: Reporter, direction: "sent" | "received"): TransferMeter | null {
   const wanted = !o.quiet && (o.progress === "on" || (o.progress === "auto" && io.stderr.isTTY === true));
   if (!wanted) return null;
-  return new TransferMeter(
-    { write: (text) => io.stderr.write(text), columns: () => io.stderr.columns, behind: stalled(io.stderr) },
-    report,
-    direction,
-  );
+  return new TransferMeter(meterTarget(io.stderr), report, direction);
 }
 
 /**

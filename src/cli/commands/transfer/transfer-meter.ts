@@ -4,15 +4,8 @@
  * the list), then the bytes moved of all, the rate, the time, the percent and the ETA of
  * the whole transfer. Progress (call/progress.ts) draws it; this only keeps the counts.
  */
-import { Progress, sizeText } from "../../call/progress.js";
+import { type MeterTarget, Progress, sizeText } from "../../call/progress.js";
 import type { Reporter } from "../../report.js";
-
-export interface MeterTarget {
-  write(text: string): void;
-  columns(): number | undefined;
-  /** Whether the terminal still holds earlier lines unread (Progress's `behind`). */
-  behind(): boolean;
-}
 
 export class TransferMeter {
   readonly #target: MeterTarget;
@@ -39,9 +32,7 @@ export class TransferMeter {
     this.#files = 0;
     this.#count = count;
     const progress = new Progress({
-      write: (text) => this.#target.write(text),
-      columns: () => this.#target.columns(),
-      behind: () => this.#target.behind(),
+      ...this.#target,
       total,
       only: this.#direction,
       counts: () => (this.#direction === "sent" ? [this.#moved, 0] : [0, this.#moved]),
